@@ -1,0 +1,45 @@
+# Every target sets itself up: a fresh machine needs only python3 (>= 3.11), node and npm.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PEER := tests/peer/medplum
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+NODE_STAMP := $(PEER)/node_modules/.installed
+
+.PHONY: setup run test lint typecheck unit bench schema clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements-dev.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+$(NODE_STAMP): $(PEER)/package-lock.json
+	cd $(PEER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: $(STAMP)
+	$(PY) -m gateway serve
+
+lint: $(STAMP)
+	$(PY) -m ruff check gateway tests bench
+	$(PY) -m ruff format --check gateway tests bench
+
+typecheck: $(STAMP)
+	$(PY) -m mypy gateway
+
+schema: $(STAMP)
+	$(PY) -m gateway export-schema --output schema.graphql
+
+test: $(STAMP) $(NODE_STAMP) lint typecheck
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) $(PEER)/node_modules .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,65 @@
+"""create_app(settings): the Starlette application; its lifespan owns the FHIR connection."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from gateway.config import Settings
+from gateway.errors import GatewayError
+from gateway.graphql_app import BodyLimit, GatewayGraphQL
+from gateway.observability import RequestIdMiddleware
+from gateway.runtime import Runtime
+
+log = logging.getLogger("gateway.app")
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the gateway. With no FHIR base URL configured, the embedded store serves /fhir/R4."""
+    runtime = Runtime.open(settings or Settings())
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+    ]
+    graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes)
+    routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    if runtime.store_app is not None:
+        routes.append(Mount("/fhir/R4", app=runtime.store_app))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if runtime.store is not None and runtime.settings.seed_demo and runtime.store.is_empty():
+            from gateway.seed import seed_demo_clinic
+
+            written, _ = await seed_demo_clinic(runtime.fhir)
+            log.info("embedded store was empty: loaded the demo clinic (%d resources)", written)
+        try:
+            yield
+        finally:
+            await runtime.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Answers while the process lives."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """Answers 200 only while the FHIR server answers its /metadata."""
+    runtime: Runtime = request.app.state.runtime
+    try:
+        await runtime.fhir.capabilities()
+    except GatewayError as exc:
+        return JSONResponse({"status": "unavailable", "code": exc.code}, status_code=503)
+    return JSONResponse({"status": "ready"})

@@ -1,0 +1,127 @@
+"""The gateway's error tree; each class carries its stable GraphQL ``extensions.code``.
+
+    GatewayError
+    ├── BadUserInputError            BAD_USER_INPUT             argument
+    ├── StatusReasonRequiredError    STATUS_REASON_REQUIRED     status
+    ├── InvalidStatusTransitionError INVALID_STATUS_TRANSITION  from, to, allowed
+    ├── VersionConflictError         VERSION_CONFLICT           currentVersion
+    ├── AlreadyClaimedError          ALREADY_CLAIMED            currentOwner
+    ├── NotFoundError                NOT_FOUND
+    ├── UnauthenticatedError         UNAUTHENTICATED
+    ├── ForbiddenError               FORBIDDEN
+    ├── QueryTooComplexError         QUERY_TOO_COMPLEX          limit, value
+    ├── UnsupportedByServerError     UNSUPPORTED_BY_SERVER
+    ├── PersistedQueryNotFoundError  PERSISTED_QUERY_NOT_FOUND
+    └── UpstreamError                UPSTREAM_ERROR             (the FHIR server misbehaved)
+        ├── ThrottledError           THROTTLED                  retryAfter
+        ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE
+        └── UpstreamTimeoutError     UPSTREAM_TIMEOUT
+
+Messages never carry resource content, tokens or query variables: they are shown to
+clients and may be logged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class GatewayError(Exception):
+    """An expected failure: shown to the client with its code; everything else is masked."""
+
+    code: ClassVar[str] = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, Any] = {k: v for k, v in extensions.items() if v is not None}
+
+    def graphql_extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extensions}
+
+
+class BadUserInputError(GatewayError):
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        super().__init__(message, argument=argument)
+
+
+class StatusReasonRequiredError(GatewayError):
+    code = "STATUS_REASON_REQUIRED"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"statusReason is required when status becomes {status}", status=status)
+
+
+class InvalidStatusTransitionError(GatewayError):
+    code = "INVALID_STATUS_TRANSITION"
+
+    def __init__(self, from_status: str | None, to_status: str, allowed: list[str]) -> None:
+        start = from_status if from_status is not None else "(new Task)"
+        super().__init__(
+            f"A Task cannot move from {start} to {to_status}",
+            **{"from": from_status, "to": to_status, "allowed": list(allowed)},
+        )
+
+
+class VersionConflictError(GatewayError):
+    code = "VERSION_CONFLICT"
+
+    def __init__(self, message: str, *, current_version: str | None = None) -> None:
+        super().__init__(message, currentVersion=current_version)
+
+
+class AlreadyClaimedError(GatewayError):
+    code = "ALREADY_CLAIMED"
+
+    def __init__(self, current_owner: str | None) -> None:
+        super().__init__("The Task is already claimed", currentOwner=current_owner)
+
+
+class NotFoundError(GatewayError):
+    code = "NOT_FOUND"
+
+
+class UnauthenticatedError(GatewayError):
+    code = "UNAUTHENTICATED"
+
+
+class ForbiddenError(GatewayError):
+    code = "FORBIDDEN"
+
+
+class QueryTooComplexError(GatewayError):
+    code = "QUERY_TOO_COMPLEX"
+
+    def __init__(self, message: str, *, limit: int, value: int) -> None:
+        super().__init__(message, limit=limit, value=value)
+
+
+class UnsupportedByServerError(GatewayError):
+    code = "UNSUPPORTED_BY_SERVER"
+
+
+class PersistedQueryNotFoundError(GatewayError):
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class UpstreamError(GatewayError):
+    code = "UPSTREAM_ERROR"
+
+
+class ThrottledError(UpstreamError):
+    code = "THROTTLED"
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        if retry_after is not None:
+            self.extensions["retryAfter"] = retry_after
+
+
+class UpstreamUnavailableError(UpstreamError):
+    code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamTimeoutError(UpstreamError):
+    code = "UPSTREAM_TIMEOUT"

@@ -1,0 +1,17 @@
+"""The FHIR side of the gateway: one client, reference parsing, Bundle reading, error mapping."""
+
+from gateway.fhir.bundles import BatchResult, Resource, SearchPage
+from gateway.fhir.client import FhirClient, version_of
+from gateway.fhir.references import InvalidReferenceError, Ref, parse_reference, try_parse_reference
+
+__all__ = [
+    "BatchResult",
+    "FhirClient",
+    "InvalidReferenceError",
+    "Ref",
+    "Resource",
+    "SearchPage",
+    "parse_reference",
+    "try_parse_reference",
+    "version_of",
+]

@@ -1,0 +1,84 @@
+"""Reading FHIR Bundles: searchset pages (matches, includes, next link) and batch responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a FHIR search: the matches in server order, included resources, the next link."""
+
+    matches: list[Resource]
+    included: list[Resource] = field(default_factory=list)
+    next_url: str | None = None
+    total: int | None = None
+    # False when the Bundle has no links at all: such servers (Medplum's router) page by _offset.
+    has_links: bool = False
+
+
+def parse_searchset(bundle: Any, resource_type: str) -> SearchPage:
+    """Split a searchset into matches and includes.
+
+    Servers that omit ``search.mode`` are common; an entry of the searched type then
+    counts as a match and anything else as included.
+    """
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise ValueError("not a Bundle")
+    matches: list[Resource] = []
+    included: list[Resource] = []
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict):
+            continue
+        mode = (entry.get("search") or {}).get("mode")
+        if resource.get("resourceType") == "OperationOutcome":
+            continue
+        if mode == "include" or (mode is None and resource.get("resourceType") != resource_type):
+            included.append(resource)
+        else:
+            matches.append(resource)
+    next_url = next(
+        (
+            link.get("url")
+            for link in bundle.get("link") or []
+            if isinstance(link, dict) and link.get("relation") == "next"
+        ),
+        None,
+    )
+    total = bundle.get("total")
+    return SearchPage(
+        matches=matches,
+        included=included,
+        next_url=next_url if isinstance(next_url, str) else None,
+        total=total if isinstance(total, int) else None,
+        has_links=bool(bundle.get("link")),
+    )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One entry of a batch-response: its HTTP status and resource (or OperationOutcome)."""
+
+    status: int
+    resource: Resource | None
+
+
+def parse_batch_response(bundle: Any) -> list[BatchResult]:
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise ValueError("not a Bundle")
+    results = []
+    for entry in bundle.get("entry") or []:
+        status_text = str(((entry or {}).get("response") or {}).get("status", "500"))
+        code = status_text.split(" ", 1)[0]
+        resource = (entry or {}).get("resource")
+        results.append(
+            BatchResult(
+                status=int(code) if code.isdigit() else 500,
+                resource=resource if isinstance(resource, dict) else None,
+            )
+        )
+    return results

@@ -1,0 +1,185 @@
+"""FhirClient: the one way to a FHIR server, for reads, searches and versioned writes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from gateway.errors import UpstreamError
+from gateway.fhir.bundles import (
+    BatchResult,
+    Resource,
+    SearchPage,
+    parse_batch_response,
+    parse_searchset,
+)
+from gateway.fhir.errors import error_for_response, error_for_transport
+from gateway.fhir.references import Ref, same_origin_and_prefix, validate_id, validate_type
+
+log = logging.getLogger("gateway.fhir")
+
+FHIR_JSON = "application/fhir+json"
+# Common servers cap request lines near 8 KB; past this a search goes as POST [type]/_search.
+MAX_QUERY_CHARS = 1800
+
+Params = Sequence[tuple[str, str]]
+
+
+def version_of(resource: Resource) -> str | None:
+    meta = resource.get("meta")
+    version = meta.get("versionId") if isinstance(meta, dict) else None
+    return version if isinstance(version, str) else None
+
+
+class FhirClient:
+    """Reads and writes one FHIR R4 server through one shared httpx.AsyncClient.
+
+    Every URL is built from validated types and ids, or is a link the server gave that
+    lies under the configured base. Failures leave as GatewayError subclasses.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str, *, total_timeout: float) -> None:
+        self._http = http
+        self.base_url = base_url.rstrip("/") + "/"
+        self._total_timeout = total_timeout
+
+    async def read(self, ref: Ref) -> Resource:
+        """The current version; NotFoundError when absent or deleted."""
+        return await self._json("GET", ref.path, label=f"read {ref.type}")
+
+    async def vread(self, ref: Ref, version: str) -> Resource:
+        path = f"{ref.path}/_history/{validate_id(version)}"
+        return await self._json("GET", path, label=f"vread {ref.type}")
+
+    async def search(self, resource_type: str, params: Params) -> SearchPage:
+        """One page of ``[type]?params``; as POST ``_search`` when the query is long."""
+        validate_type(resource_type)
+        query = urlencode(list(params))
+        label = f"search {resource_type}"
+        if len(query) > MAX_QUERY_CHARS:
+            body = await self._json(
+                "POST",
+                f"{resource_type}/_search",
+                label=label,
+                content=query.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+        else:
+            body = await self._json("GET", f"{resource_type}?{query}", label=label)
+        return self._searchset(body, resource_type)
+
+    async def search_next(self, next_url: str, resource_type: str) -> SearchPage:
+        """Follow a server's ``next`` link, only when it lies under the configured base."""
+        if not same_origin_and_prefix(next_url, self.base_url):
+            raise UpstreamError("The FHIR server gave a next link outside its base URL")
+        body = await self._json("GET", next_url, label=f"search {resource_type} next")
+        return self._searchset(body, resource_type)
+
+    async def search_all(
+        self, resource_type: str, params: Params, *, page_size: int = 1000, max_pages: int = 50
+    ) -> SearchPage:
+        """Every match of a search, following next links, or _offset on servers with no links."""
+        query = [*params, ("_count", str(page_size))]
+        page = await self.search(resource_type, query)
+        matches, included = list(page.matches), list(page.included)
+        pages = 1
+        while page.next_url or (not page.has_links and len(page.matches) >= page_size):
+            if pages >= max_pages:
+                raise UpstreamError("The FHIR search has more results than the gateway will page")
+            if page.next_url:
+                page = await self.search_next(page.next_url, resource_type)
+            else:
+                offset = str(pages * page_size)
+                page = await self.search(resource_type, [*query, ("_offset", offset)])
+            pages += 1
+            matches.extend(page.matches)
+            included.extend(page.included)
+        return SearchPage(matches=matches, included=included, total=len(matches))
+
+    async def create(self, resource: Resource) -> Resource:
+        resource_type = validate_type(str(resource.get("resourceType", "")))
+        return await self._json(
+            "POST", resource_type, label=f"create {resource_type}", json=resource
+        )
+
+    async def update(self, resource: Resource, *, if_match: str | None = None) -> Resource:
+        """PUT the resource; with ``if_match`` a stale version is a VersionConflictError."""
+        ref = Ref(str(resource.get("resourceType", "")), str(resource.get("id", "")))
+        headers = {"If-Match": f'W/"{validate_id(if_match)}"'} if if_match is not None else {}
+        return await self._json(
+            "PUT", ref.path, label=f"update {ref.type}", json=resource, headers=headers
+        )
+
+    async def delete(self, ref: Ref) -> None:
+        await self._send("DELETE", ref.path, label=f"delete {ref.type}")
+
+    async def history(self, ref: Ref) -> list[Resource]:
+        body = await self._json("GET", f"{ref.path}/_history", label=f"history {ref.type}")
+        return [
+            entry["resource"]
+            for entry in body.get("entry") or []
+            if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
+        ]
+
+    async def batch(self, requests: Sequence[tuple[str, str]]) -> list[BatchResult]:
+        """A batch Bundle of (method, relative url) entries; each entry answers on its own."""
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [{"request": {"method": m, "url": u}} for m, u in requests],
+        }
+        body = await self._json("POST", "", label="batch", json=bundle)
+        try:
+            return parse_batch_response(body)
+        except ValueError as exc:
+            raise UpstreamError("The FHIR server answered a batch with no Bundle") from exc
+
+    async def capabilities(self) -> Resource:
+        return await self._json("GET", "metadata", label="metadata")
+
+    def _searchset(self, body: Resource, resource_type: str) -> SearchPage:
+        try:
+            return parse_searchset(body, resource_type)
+        except ValueError as exc:
+            raise UpstreamError("The FHIR server answered a search with no Bundle") from exc
+
+    async def _json(self, method: str, url: str, *, label: str, **kwargs: Any) -> Resource:
+        response = await self._send(method, url, label=label, **kwargs)
+        body = _decode(response)
+        if not isinstance(body, dict):
+            raise UpstreamError("The FHIR server answered with no JSON resource")
+        return body
+
+    async def _send(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx.Response:
+        started = time.perf_counter()
+        headers = {"Accept": FHIR_JSON, **kwargs.pop("headers", {})}
+        if "json" in kwargs:
+            headers.setdefault("Content-Type", FHIR_JSON)
+        try:
+            async with asyncio.timeout(self._total_timeout):
+                response = await self._http.request(method, url, headers=headers, **kwargs)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            mapped = error_for_transport(exc)
+            log.warning("fhir %s failed: %s", label, mapped.code)
+            raise mapped from exc
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        # Only the operation and status are logged: URLs carry ids and search values (PHI).
+        log.debug("fhir %s -> %d in %.1f ms", label, response.status_code, elapsed_ms)
+        if response.is_success:
+            return response
+        raise error_for_response(response, _decode(response))
+
+
+def _decode(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,98 @@
+"""The /graphql endpoint: Strawberry's ASGI app with a per-request context and a body limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from gateway.cursors import CursorCodec
+from gateway.loaders import Loaders
+from gateway.runtime import Runtime
+from gateway.schema import build_schema
+from gateway.schema.context import Context
+from gateway.server_profile import ServerProfileCache
+from gateway.workflow import WorkflowRules
+
+
+class GatewayGraphQL(GraphQL[Context, None]):
+    """Builds a fresh Context, with fresh loaders, for every request."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        super().__init__(
+            build_schema(settings),
+            graphql_ide=None if settings.production else "graphiql",
+            allow_queries_via_get=not settings.production,
+        )
+        self._runtime = runtime
+        self._cursors = CursorCodec(settings.cursor_secret)
+        self._profiles = ServerProfileCache(settings)
+        self._rules = WorkflowRules.from_settings(
+            settings.transitions, settings.status_reason_required_for
+        )
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        runtime = self._runtime
+        return Context(
+            settings=runtime.settings,
+            fhir=runtime.fhir,
+            loaders=Loaders.create(runtime.fhir),
+            cursors=self._cursors,
+            profiles=self._profiles,
+            rules=self._rules,
+        )
+
+
+class BodyLimit:
+    """Refuses request bodies over ``max_bytes`` with 413 before the GraphQL layer reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            body.extend(message.get("body", b""))
+            more = message.get("more_body", False)
+            if len(body) > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response: Response = JSONResponse(
+            {
+                "errors": [
+                    {
+                        "message": f"The request body exceeds {self.max_bytes} bytes",
+                        "extensions": {"code": "QUERY_TOO_COMPLEX", "limit": self.max_bytes},
+                    }
+                ]
+            },
+            status_code=413,
+        )
+        await response(scope, receive, send)

@@ -1,0 +1,49 @@
+"""Runtime: the process-wide pieces (settings, FHIR client, embedded store) built from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+from starlette.types import ASGIApp
+
+from gateway.config import Settings
+from gateway.fhir import FhirClient
+
+if TYPE_CHECKING:
+    from gateway.store import FhirStore
+
+from gateway.upstream import EMBEDDED_BASE_URL, embedded_client, remote_client
+
+
+@dataclass
+class Runtime:
+    """What the gateway holds while it runs; ``store_app`` is set only for the embedded store."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    fhir: FhirClient
+    store: FhirStore | None = None
+    store_app: ASGIApp | None = None
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        if settings.fhir_base_url is None:
+            from gateway.store import FhirStore, create_store_app
+
+            store = FhirStore.open(settings.store_path)
+            store_app = create_store_app(store)
+            http = embedded_client(settings, store_app)
+            base_url = EMBEDDED_BASE_URL
+        else:
+            store, store_app = None, None
+            base_url = settings.fhir_base_url.rstrip("/") + "/"
+            http = remote_client(settings, base_url)
+        fhir = FhirClient(http, base_url, total_timeout=settings.upstream_total_timeout)
+        return cls(settings=settings, http=http, fhir=fhir, store=store, store_app=store_app)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        if self.store is not None:
+            self.store.close()

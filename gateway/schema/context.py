@@ -1,0 +1,29 @@
+"""The typed per-request GraphQL context: settings, the FHIR client, this request's loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+
+from gateway.config import Settings
+from gateway.cursors import CursorCodec
+from gateway.fhir import FhirClient
+from gateway.loaders import Loaders
+from gateway.server_profile import ServerProfileCache
+from gateway.workflow import WorkflowRules
+
+
+@dataclass
+class Context:
+    """Built in ``get_context`` for each request; loaders die with the request."""
+
+    settings: Settings
+    fhir: FhirClient
+    loaders: Loaders
+    cursors: CursorCodec
+    profiles: ServerProfileCache
+    rules: WorkflowRules
+
+
+Info = strawberry.Info[Context, None]

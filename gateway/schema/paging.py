@@ -1,0 +1,140 @@
+"""Cursor paging over FHIR searches, with next links or with _offset, across ordered segments.
+
+A listing is one or more segments (FHIR searches) read in order; the queue uses several
+when the server cannot sort by priority as the contract needs. A cursor names a segment
+and a place in it: for servers that give ``next`` links, the page URL (None = the first
+page) and how many of its matches come before; for servers without links, an offset.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from gateway.cursors import CursorCodec
+from gateway.errors import BadUserInputError
+from gateway.fhir import FhirClient, Resource
+from gateway.fhir.bundles import SearchPage
+
+Params = list[tuple[str, str]]
+MAX_PAGE = 100
+
+
+@dataclass
+class PageResult:
+    """Up to ``first`` resources, each with the cursor that resumes after it."""
+
+    items: list[tuple[Resource, str]] = field(default_factory=list)
+    has_next: bool = False
+    total: int | None = None
+    included: list[Resource] = field(default_factory=list)
+
+
+def check_first(first: int) -> None:
+    if not 1 <= first <= MAX_PAGE:
+        raise BadUserInputError(f"first must be between 1 and {MAX_PAGE}", argument="first")
+
+
+class SegmentedSearch:
+    """Reads ``first`` Tasks from ordered segments, starting at a cursor."""
+
+    def __init__(
+        self,
+        fhir: FhirClient,
+        cursors: CursorCodec,
+        segments: list[Params],
+        *,
+        first: int,
+        links: bool,
+        want_total: bool,
+    ) -> None:
+        self._fhir = fhir
+        self._cursors = cursors
+        self._segments = segments
+        self._first = first
+        self._links = links
+        self._want_total = want_total and len(segments) == 1
+        self._query = urlencode([("first", str(first))] + [p for s in segments for p in s])
+
+    def _cursor(self, segment: int, **position: Any) -> str:
+        return self._cursors.encode({"g": segment, **position}, query=self._query)
+
+    async def read(self, after: str | None) -> PageResult:
+        position = self._cursors.decode(after, query=self._query) if after else {"g": 0}
+        segment = int(position.get("g", 0))
+        result = PageResult()
+        while segment < len(self._segments) and len(result.items) < self._first:
+            if self._links:
+                done = await self._read_links(segment, position, result)
+            else:
+                done = await self._read_offset(segment, position, result)
+            if not done:
+                return result
+            segment, position = segment + 1, {"g": segment + 1}
+        # A page that ends exactly where a segment ends may have more in the next segments.
+        result.has_next = result.has_next or segment < len(self._segments)
+        return result
+
+    async def _search(self, segment: int, extra: Params) -> SearchPage:
+        params = list(self._segments[segment]) + extra
+        if self._want_total:
+            params.append(("_total", "accurate"))
+        return await self._fhir.search("Task", params)
+
+    async def _read_links(self, segment: int, position: dict[str, Any], result: PageResult) -> bool:
+        """Fill ``result`` from one segment; True when the segment is used up."""
+        url: str | None = position.get("u")
+        skip = int(position.get("s", 0))
+        while True:
+            if url is None:
+                page = await self._search(segment, [("_count", str(self._first))])
+            else:
+                page = await self._fhir.search_next(url, "Task")
+            self._take_total(page, result)
+            result.included.extend(page.included)
+            matches = page.matches[skip:]
+            for index, resource in enumerate(matches, start=skip):
+                if len(result.items) == self._first:
+                    result.has_next = True
+                    return False
+                last_of_page = index == len(page.matches) - 1
+                if last_of_page and page.next_url:
+                    cursor = self._cursor(segment, u=page.next_url, s=0)
+                elif last_of_page:
+                    cursor = self._cursor(segment + 1)
+                else:
+                    cursor = self._cursor(segment, u=url, s=index + 1)
+                result.items.append((resource, cursor))
+            if not page.next_url:
+                return True
+            if len(result.items) == self._first:
+                result.has_next = True
+                return False
+            url, skip = page.next_url, 0
+
+    async def _read_offset(
+        self, segment: int, position: dict[str, Any], result: PageResult
+    ) -> bool:
+        offset = int(position.get("o", 0))
+        wanted = self._first - len(result.items)
+        extra = [("_count", str(wanted + 1))]
+        if offset:
+            extra.append(("_offset", str(offset)))
+        page = await self._search(segment, extra)
+        self._take_total(page, result)
+        result.included.extend(page.included)
+        for index, resource in enumerate(page.matches[:wanted]):
+            result.items.append((resource, self._cursor(segment, o=offset + index + 1)))
+        if len(page.matches) > wanted:
+            result.has_next = True
+            return False
+        if result.items and len(page.matches) == wanted:
+            # The last item of a finished segment resumes at the next segment.
+            resource, _ = result.items[-1]
+            result.items[-1] = (resource, self._cursor(segment + 1))
+        return True
+
+    def _take_total(self, page: SearchPage, result: PageResult) -> None:
+        if self._want_total and result.total is None:
+            result.total = page.total

@@ -1,0 +1,138 @@
+"""The Query type: a Task, Task lists with filters and cursors, the work queue, any resource."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gateway.errors import BadUserInputError, NotFoundError
+from gateway.fhir import InvalidReferenceError, Ref, parse_reference
+from gateway.schema.connection import TaskConnection
+from gateway.schema.context import Context, Info
+from gateway.schema.enums import TaskSort
+from gateway.schema.inputs import TaskFilter
+from gateway.schema.paging import PageResult, SegmentedSearch, check_first
+from gateway.schema.resources import Resource, to_graphql
+from gateway.schema.selection import connection_node_fields
+from gateway.schema.task import Task
+from gateway.schema.task_filter import Params, filter_params, sort_param, validated_id
+from gateway.schema.work_queue import queue_segments, role_tokens
+
+# Fields of a listed Task whose references one search can bring along (_include).
+_INCLUDES = {
+    "owner": "Task:owner",
+    "for": "Task:subject",
+    "focus": "Task:focus",
+    "requester": "Task:requester",
+    "partOf": "Task:part-of",
+}
+
+
+async def _read_page(
+    info: Info, segments: list[Params], first: int, after: str | None
+) -> TaskConnection:
+    ctx: Context = info.context
+    profile = await ctx.profiles.get(ctx.fhir)
+    node_fields, want_total = connection_node_fields(info.selected_fields)
+    includes = [("_include", _INCLUDES[name]) for name in sorted(node_fields & set(_INCLUDES))]
+    search = SegmentedSearch(
+        ctx.fhir,
+        ctx.cursors,
+        [[*segment, *includes] for segment in segments],
+        first=first,
+        links=profile.links,
+        want_total=want_total,
+    )
+    page: PageResult = await search.read(after)
+    ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
+    ctx.loaders.resource_by_ref.prime_resources(page.included)
+    return TaskConnection.from_page(page)
+
+
+@strawberry.type(description="Reads: Tasks, the work queue, and any FHIR resource by reference.")
+class Query:
+    @strawberry.field(description="null when no such Task exists")
+    async def task(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Task id")]
+    ) -> Task | None:
+        ref = Ref("Task", validated_id(str(id), "id"))
+        found = await info.context.loaders.resource_by_ref.load(ref)
+        return Task.from_fhir(found) if found is not None else None
+
+    @strawberry.field(
+        description=(
+            "first: 1..100; after: the endCursor of the previous page. Ties are broken by id, "
+            "so pages never repeat or skip a Task."
+        )
+    )
+    async def tasks(
+        self,
+        info: Info,
+        filter: Annotated[
+            TaskFilter | None, strawberry.argument(description="Conditions; all must hold.")
+        ] = None,
+        sort: Annotated[TaskSort, strawberry.argument(description="Order of the list.")] = (
+            TaskSort.LAST_UPDATED_DESC
+        ),
+        first: Annotated[int, strawberry.argument(description="Page size, 1..100.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="endCursor of the previous page.")
+        ] = None,
+    ) -> TaskConnection:
+        check_first(first)
+        profile = await info.context.profiles.get(info.context.fhir)
+        params = [*filter_params(filter, profile), sort_param(sort, profile)]
+        return await _read_page(info, [params], first, after)
+
+    @strawberry.field(
+        description=(
+            "The work a practitioner can pick up: unassigned Tasks in REQUESTED, RECEIVED, "
+            "ACCEPTED or READY whose performerType matches a code or specialty of one of the "
+            "practitioner's active PractitionerRoles; most urgent first (stat, asap, urgent, "
+            "routine; no priority counts as routine), then soonest due (no due date last), "
+            "then id. first: 1..100. An unknown practitioner is NOT_FOUND."
+        )
+    )
+    async def task_queue(
+        self,
+        info: Info,
+        practitioner: Annotated[strawberry.ID, strawberry.argument(description="Practitioner id.")],
+        first: Annotated[int, strawberry.argument(description="Page size, 1..100.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="endCursor of the previous page.")
+        ] = None,
+    ) -> TaskConnection:
+        check_first(first)
+        ctx = info.context
+        practitioner_id = validated_id(str(practitioner), "practitioner")
+        profile = await ctx.profiles.get(ctx.fhir)
+        roles = await ctx.fhir.search_all(
+            "PractitionerRole",
+            [
+                ("practitioner", f"Practitioner/{practitioner_id}"),
+                ("active:not", "false"),
+                ("_include", "PractitionerRole:practitioner"),
+            ],
+        )
+        ctx.loaders.resource_by_ref.prime_resources(roles.included)
+        person = await ctx.loaders.resource_by_ref.load(Ref("Practitioner", practitioner_id))
+        if person is None:
+            raise NotFoundError("No such Practitioner")
+        tokens = role_tokens(roles.matches)
+        if not tokens:
+            return TaskConnection.empty()
+        return await _read_page(info, queue_segments(tokens, profile), first, after)
+
+    @strawberry.field(description="Read any resource by 'Type/id'; null when it does not exist.")
+    async def resource(
+        self,
+        info: Info,
+        reference: Annotated[str, strawberry.argument(description="'Type/id'")],
+    ) -> Resource | None:
+        try:
+            ref = parse_reference(reference)
+        except InvalidReferenceError as exc:
+            raise BadUserInputError(f"reference: {exc}", argument="reference") from None
+        found = await info.context.loaders.resource_by_ref.load(ref)
+        return to_graphql(found) if found is not None else None

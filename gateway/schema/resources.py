@@ -1,0 +1,194 @@
+"""The Resource interface, and the one place that turns FHIR JSON into a GraphQL object."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+
+from gateway.fhir import Resource as FhirResource
+from gateway.fhir import try_parse_reference
+from gateway.schema.context import Info
+from gateway.schema.elements import CodeableConcept, HumanName, display_name
+from gateway.schema.scalars import JSON, DateTime
+
+_CONVERTERS: dict[str, Callable[[FhirResource], Resource]] = {}
+
+
+def converter(resource_type: str) -> Callable[[type[Any]], type[Any]]:
+    """Register a GraphQL type's ``from_fhir`` as the converter for one FHIR resource type."""
+
+    def register(cls: type[Any]) -> type[Any]:
+        _CONVERTERS[resource_type] = cls.from_fhir
+        return cls
+
+    return register
+
+
+def to_graphql(resource: FhirResource) -> Resource:
+    """The GraphQL object for a FHIR resource; unknown types become GenericResource."""
+    convert = _CONVERTERS.get(str(resource.get("resourceType")), GenericResource.from_fhir)
+    return convert(resource)
+
+
+def base_fields(resource: FhirResource) -> dict[str, Any]:
+    meta = resource.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    return {
+        "id": str(resource.get("id", "")),
+        "resource_type": str(resource.get("resourceType", "")),
+        "version_id": meta.get("versionId"),
+        "last_updated": meta.get("lastUpdated"),
+        "raw": resource,
+    }
+
+
+@strawberry.interface(
+    description="Any FHIR resource. `raw` is the resource exactly as the FHIR server returned it."
+)
+class Resource:
+    id: strawberry.ID = strawberry.field(description="The FHIR id (without the type).")
+    resource_type: str = strawberry.field(description="The FHIR resource type, e.g. 'Task'.")
+    version_id: str | None = strawberry.field(
+        description="meta.versionId: pass it as expectedVersion."
+    )
+    last_updated: DateTime | None = strawberry.field(description="meta.lastUpdated.")
+    raw: JSON = strawberry.field(description="The resource as the FHIR server returned it.")
+
+
+async def resolve_reference(info: Info, reference: Any) -> Resource | None:
+    """Follow a stored Reference through the request's loader; None when it no longer resolves."""
+    text = reference.get("reference") if isinstance(reference, dict) else None
+    ref = try_parse_reference(text, base_url=info.context.fhir.base_url)
+    if ref is None:
+        return None
+    resource = await info.context.loaders.resource_by_ref.load(ref)
+    return to_graphql(resource) if resource is not None else None
+
+
+def _named(resource: FhirResource) -> dict[str, Any]:
+    names = HumanName.list_from_fhir(resource.get("name"))
+    return {**base_fields(resource), "name": names, "display_name": display_name(names)}
+
+
+def _titled(resource: FhirResource) -> dict[str, Any]:
+    name = resource.get("name") if isinstance(resource.get("name"), str) else None
+    return {**base_fields(resource), "name": name, "display_name": name}
+
+
+@converter("Patient")
+@strawberry.type(description="A person receiving care.")
+class Patient(Resource):
+    name: list[HumanName] = strawberry.field(description="The patient's names.")
+    display_name: str | None = strawberry.field(description="The first name, ready to show.")
+    birth_date: str | None = strawberry.field(description="Date of birth (FHIR date).")
+    gender: str | None = strawberry.field(description="Administrative gender code.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> Patient:
+        birth, gender = resource.get("birthDate"), resource.get("gender")
+        return cls(
+            **_named(resource),
+            birth_date=birth if isinstance(birth, str) else None,
+            gender=gender if isinstance(gender, str) else None,
+        )
+
+
+@converter("Practitioner")
+@strawberry.type(description="A person who provides care.")
+class Practitioner(Resource):
+    name: list[HumanName] = strawberry.field(description="The practitioner's names.")
+    display_name: str | None = strawberry.field(description="The first name, ready to show.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> Practitioner:
+        return cls(**_named(resource))
+
+
+@converter("RelatedPerson")
+@strawberry.type(description="A person related to a patient (family, caregiver).")
+class RelatedPerson(Resource):
+    name: list[HumanName] = strawberry.field(description="The person's names.")
+    display_name: str | None = strawberry.field(description="The first name, ready to show.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> RelatedPerson:
+        return cls(**_named(resource))
+
+
+@converter("Organization")
+@strawberry.type(description="A clinic, department or other organization.")
+class Organization(Resource):
+    name: str | None = strawberry.field(description="The organization's name.")
+    display_name: str | None = strawberry.field(description="The name, ready to show.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> Organization:
+        return cls(**_titled(resource))
+
+
+@converter("CareTeam")
+@strawberry.type(description="A team caring for a patient.")
+class CareTeam(Resource):
+    name: str | None = strawberry.field(description="The team's name.")
+    display_name: str | None = strawberry.field(description="The name, ready to show.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> CareTeam:
+        return cls(**_titled(resource))
+
+
+@converter("HealthcareService")
+@strawberry.type(description="A service offered by an organization.")
+class HealthcareService(Resource):
+    name: str | None = strawberry.field(description="The service's name.")
+    display_name: str | None = strawberry.field(description="The name, ready to show.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> HealthcareService:
+        return cls(**_titled(resource))
+
+
+@converter("PractitionerRole")
+@strawberry.type(description="A role a practitioner plays for an organization.")
+class PractitionerRole(Resource):
+    code: list[CodeableConcept] = strawberry.field(description="Roles, e.g. SNOMED care roles.")
+    specialty: list[CodeableConcept] = strawberry.field(description="Specialties.")
+    display_name: str | None = strawberry.field(description="The first role's text or display.")
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> PractitionerRole:
+        codes = CodeableConcept.list_from_fhir(resource.get("code"))
+        shown = next(
+            (c.text or next((k.display for k in c.coding if k.display), None) for c in codes),
+            None,
+        )
+        return cls(
+            **base_fields(resource),
+            code=codes,
+            specialty=CodeableConcept.list_from_fhir(resource.get("specialty")),
+            display_name=shown,
+        )
+
+    @strawberry.field(description="The practitioner who plays the role.")
+    async def practitioner(self, info: Info) -> Practitioner | None:
+        found = await resolve_reference(info, self.raw.get("practitioner"))
+        return found if isinstance(found, Practitioner) else None
+
+    @strawberry.field(description="The organization the role is played for.")
+    async def organization(self, info: Info) -> Organization | None:
+        found = await resolve_reference(info, self.raw.get("organization"))
+        return found if isinstance(found, Organization) else None
+
+
+@strawberry.type(
+    description=(
+        "Any other resource type (ServiceRequest, Questionnaire, DiagnosticReport, ...), "
+        "as raw JSON."
+    )
+)
+class GenericResource(Resource):
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> GenericResource:
+        return cls(**base_fields(resource))

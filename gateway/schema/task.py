@@ -1,0 +1,196 @@
+"""The Task type: FHIR Task fields as plain attributes, and its references and subtasks resolved."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import strawberry
+
+from gateway.errors import BadUserInputError
+from gateway.fhir import Resource as FhirResource
+from gateway.loaders import parent_ids
+from gateway.schema.context import Info
+from gateway.schema.elements import (
+    Annotation,
+    CodeableConcept,
+    Period,
+    Reference,
+    as_datetime,
+)
+from gateway.schema.enums import TaskIntent, TaskPriority, TaskStatus
+from gateway.schema.resources import Resource, base_fields, converter, resolve_reference
+from gateway.schema.scalars import DateTime
+
+MAX_TREE_DEPTH = 20
+
+
+def _restriction_period(resource: FhirResource) -> dict[str, Any]:
+    restriction = resource.get("restriction")
+    period = restriction.get("period") if isinstance(restriction, dict) else None
+    return period if isinstance(period, dict) else {}
+
+
+@converter("Task")
+@strawberry.type(description="A FHIR Task: a piece of clinical work and where it stands.")
+class Task(Resource):
+    status: TaskStatus = strawberry.field(description="Where the Task is in the FHIR life cycle.")
+    status_reason: CodeableConcept | None = strawberry.field(
+        description="Why the Task has its current status (required for on-hold and cancelled)."
+    )
+    business_status: CodeableConcept | None = strawberry.field(
+        description="The clinic's own funnel step."
+    )
+    intent: TaskIntent = strawberry.field(description="FHIR Task.intent.")
+    priority: TaskPriority | None = strawberry.field(description="How urgent; none means routine.")
+    code: CodeableConcept | None = strawberry.field(description="What kind of Task this is.")
+    description: str | None = strawberry.field(description="Human-readable explanation.")
+    authored_on: DateTime | None = strawberry.field(description="When the Task was created.")
+    last_modified: DateTime | None = strawberry.field(description="When it was last changed.")
+    due_date: DateTime | None = strawberry.field(description="Task.restriction.period.end")
+    start_date: DateTime | None = strawberry.field(description="Task.restriction.period.start")
+    execution_period: Period | None = strawberry.field(
+        description="When work started (first in-progress) and ended (completed/failed/cancelled)."
+    )
+    performer_type: list[CodeableConcept] = strawberry.field(
+        description="The roles that may do the Task (e.g. SNOMED CT care roles)."
+    )
+    note: list[Annotation] = strawberry.field(description="Notes, oldest first.")
+    owner_reference: Reference | None = strawberry.field(description="Task.owner as stored.")
+    for_reference: Reference | None = strawberry.field(description="Task.for as stored.")
+    focus_reference: Reference | None = strawberry.field(description="Task.focus as stored.")
+    requester_reference: Reference | None = strawberry.field(
+        description="Task.requester as stored."
+    )
+
+    @classmethod
+    def from_fhir(cls, resource: FhirResource) -> Task:
+        period = _restriction_period(resource)
+        return cls(
+            **base_fields(resource),
+            status=TaskStatus.from_code(resource.get("status")) or TaskStatus.DRAFT,
+            status_reason=CodeableConcept.from_fhir(resource.get("statusReason")),
+            business_status=CodeableConcept.from_fhir(resource.get("businessStatus")),
+            intent=TaskIntent.from_code(resource.get("intent")) or TaskIntent.UNKNOWN,
+            priority=TaskPriority.from_code(resource.get("priority")),
+            code=CodeableConcept.from_fhir(resource.get("code")),
+            description=resource.get("description")
+            if isinstance(resource.get("description"), str)
+            else None,
+            authored_on=as_datetime(resource.get("authoredOn")),
+            last_modified=as_datetime(resource.get("lastModified")),
+            due_date=as_datetime(period.get("end")),
+            start_date=as_datetime(period.get("start")),
+            execution_period=Period.from_fhir(resource.get("executionPeriod")),
+            performer_type=CodeableConcept.list_from_fhir(resource.get("performerType")),
+            note=Annotation.list_from_fhir(resource.get("note")),
+            owner_reference=Reference.from_fhir(resource.get("owner")),
+            for_reference=Reference.from_fhir(resource.get("for")),
+            focus_reference=Reference.from_fhir(resource.get("focus")),
+            requester_reference=Reference.from_fhir(resource.get("requester")),
+        )
+
+    @strawberry.field(
+        description=(
+            "Resolved Task.owner; null when absent or when the reference no longer resolves."
+        )
+    )
+    async def owner(self, info: Info) -> Resource | None:
+        return await resolve_reference(info, self.raw.get("owner"))
+
+    @strawberry.field(name="for", description="Resolved Task.for (usually the Patient).")
+    async def for_(self, info: Info) -> Resource | None:
+        return await resolve_reference(info, self.raw.get("for"))
+
+    @strawberry.field(description="Resolved Task.focus: the resource the Task acts on.")
+    async def focus(self, info: Info) -> Resource | None:
+        return await resolve_reference(info, self.raw.get("focus"))
+
+    @strawberry.field(description="Resolved Task.requester.")
+    async def requester(self, info: Info) -> Resource | None:
+        return await resolve_reference(info, self.raw.get("requester"))
+
+    @strawberry.field(description="Parents: the Tasks named in Task.partOf.")
+    async def part_of(self, info: Info) -> list[Task] | None:
+        from gateway.fhir import Ref
+
+        loader = info.context.loaders.resource_by_ref
+        found = await loader.load_many([Ref("Task", pid) for pid in parent_ids(self.raw)])
+        return [Task.from_fhir(resource) for resource in found if resource is not None]
+
+    @strawberry.field(
+        description=(
+            "Direct children: the Tasks whose partOf names this Task, ordered by authoredOn "
+            "then id. Nest the field to go deeper."
+        )
+    )
+    async def subtasks(
+        self,
+        info: Info,
+        status: Annotated[
+            list[TaskStatus] | None,
+            strawberry.argument(description="Only children in one of these statuses."),
+        ] = None,
+    ) -> list[Task] | None:
+        children = await info.context.loaders.children_by_parent.load(str(self.id))
+        wanted = {s.code for s in status} if status else None
+        return [
+            Task.from_fhir(child)
+            for child in children
+            if wanted is None or child.get("status") in wanted
+        ]
+
+    @strawberry.field(
+        description=(
+            "All descendants, breadth first, each once, even where partOf forms a cycle. "
+            "maxDepth: 1..20."
+        )
+    )
+    async def subtask_tree(
+        self,
+        info: Info,
+        max_depth: Annotated[
+            int, strawberry.argument(description="How many levels below this Task to walk, 1..20.")
+        ] = 10,
+    ) -> list[TaskTreeEntry] | None:
+        if not 1 <= max_depth <= MAX_TREE_DEPTH:
+            raise BadUserInputError(
+                f"maxDepth must be between 1 and {MAX_TREE_DEPTH}", argument="maxDepth"
+            )
+        loader = info.context.loaders.children_by_parent
+        visited = {str(self.id)}
+        frontier = [str(self.id)]
+        entries: list[TaskTreeEntry] = []
+        for depth in range(1, max_depth + 1):
+            if not frontier:
+                break
+            # One batched FHIR search per level: the loader gathers the whole frontier.
+            levels = await loader.load_many(frontier)
+            next_frontier = []
+            for parent_id, children in zip(frontier, levels, strict=True):
+                for child in children:
+                    child_id = str(child.get("id"))
+                    if child_id in visited:
+                        continue
+                    visited.add(child_id)
+                    next_frontier.append(child_id)
+                    entries.append(
+                        TaskTreeEntry(
+                            depth=depth,
+                            parent_id=strawberry.ID(parent_id),
+                            task=Task.from_fhir(child),
+                        )
+                    )
+            frontier = next_frontier
+        return entries
+
+
+@strawberry.type(
+    description=(
+        "depth 1 = a direct child; "
+        "parentId = the Task through which the walk first reached this one."
+    )
+)
+class TaskTreeEntry:
+    depth: int = strawberry.field(description="Levels below the Task the walk started from.")
+    parent_id: strawberry.ID = strawberry.field(description="Id of the parent on the walk.")
+    task: Task = strawberry.field(description="The descendant Task.")

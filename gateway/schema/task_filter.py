@@ -1,0 +1,94 @@
+"""Query planning for Task lists: TaskFilter and TaskSort as FHIR search parameters (no I/O)."""
+
+from __future__ import annotations
+
+from gateway.errors import BadUserInputError
+from gateway.fhir import InvalidReferenceError, Ref, parse_reference
+from gateway.fhir.references import validate_id
+from gateway.schema.enums import TaskSort
+from gateway.schema.inputs import CodingInput, TaskFilter
+from gateway.server_profile import ServerProfile
+
+Params = list[tuple[str, str]]
+
+
+def escape(value: str) -> str:
+    """Escape FHIR search value separators (R4 search 3.1.1.5.7: \\ , $ |)."""
+    for char in ("\\", ",", "$", "|"):
+        value = value.replace(char, "\\" + char)
+    return value
+
+
+def token(coding: CodingInput) -> str:
+    code = escape(coding.code)
+    return f"{escape(coding.system)}|{code}" if coding.system else code
+
+
+def reference_param(text: str, argument: str, *, bare_type: str | None = None) -> str:
+    """'Type/id' validated (a bare id allowed when ``bare_type`` is given), else BAD_USER_INPUT."""
+    try:
+        if bare_type is not None and "/" not in text:
+            return str(Ref(bare_type, text))
+        return str(parse_reference(text))
+    except InvalidReferenceError as exc:
+        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+
+
+def filter_params(task_filter: TaskFilter | None, profile: ServerProfile) -> Params:
+    if task_filter is None:
+        return []
+    f = task_filter
+    params: Params = []
+    if f.status:
+        params.append(("status", ",".join(s.code for s in f.status)))
+    for status in f.status_not or []:
+        params.append(("status:not", status.code))
+    if f.intent:
+        params.append(("intent", ",".join(i.code for i in f.intent)))
+    if f.priority:
+        params.append(("priority", ",".join(p.code for p in f.priority)))
+    if f.code:
+        params.append(("code", token(f.code)))
+    if f.business_status:
+        params.append(("business-status", token(f.business_status)))
+    if f.performer_type:
+        params.append(("performer", token(f.performer_type)))
+    if f.owner is not None:
+        params.append(("owner", reference_param(f.owner, "filter.owner")))
+    if f.unassigned is not None:
+        params.append(("owner:missing", "true" if f.unassigned else "false"))
+    if f.patient is not None:
+        params.append(
+            ("patient", reference_param(f.patient, "filter.patient", bare_type="Patient"))
+        )
+    if f.focus is not None:
+        params.append(("focus", reference_param(f.focus, "filter.focus")))
+    if f.part_of is not None:
+        parent = reference_param(str(f.part_of), "filter.partOf", bare_type="Task")
+        params.append(("part-of", parent))
+    if f.top_level is not None:
+        params.append(("part-of:missing", "true" if f.top_level else "false"))
+    if f.due_before is not None:
+        profile.require("due-date", "filter.dueBefore")
+        params.append(("due-date", f"le{f.due_before}"))
+    if f.due_after is not None:
+        profile.require("due-date", "filter.dueAfter")
+        params.append(("due-date", f"ge{f.due_after}"))
+    if f.modified_since is not None:
+        params.append(("_lastUpdated", f"ge{f.modified_since}"))
+    return params
+
+
+def sort_param(sort: TaskSort, profile: ServerProfile) -> tuple[str, str]:
+    """The _sort value; ties are broken by id so pages never repeat or skip a Task."""
+    key = sort.value.lstrip("-")
+    if key in {"due-date", "priority-order"}:
+        profile.require(key, f"sort {sort.name}")
+    return ("_sort", profile.sort_value([sort.value, "_id"]))
+
+
+def validated_id(value: str, argument: str) -> str:
+    try:
+        return validate_id(value)
+    except InvalidReferenceError as exc:
+        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None

@@ -1,0 +1,61 @@
+"""Planning the work queue: which Tasks a practitioner's roles can pick up, most urgent first."""
+
+from __future__ import annotations
+
+from gateway.fhir import Resource
+from gateway.schema.inputs import CodingInput
+from gateway.schema.task_filter import Params, token
+from gateway.server_profile import ServerProfile
+
+QUEUE_STATUSES = "requested,received,accepted,ready"
+# Most urgent first; a Task with no priority counts as routine (the last bucket).
+_PRIORITY_BUCKETS: list[Params] = [
+    [("priority", "stat")],
+    [("priority", "asap")],
+    [("priority", "urgent")],
+    [("priority:not", "stat"), ("priority:not", "asap"), ("priority:not", "urgent")],
+]
+
+
+def role_tokens(roles: list[Resource]) -> list[str]:
+    """'system|code' of every code and specialty of the given PractitionerRoles."""
+    tokens: set[str] = set()
+    for role in roles:
+        for concept in [*(role.get("code") or []), *(role.get("specialty") or [])]:
+            for coding in (concept or {}).get("coding") or []:
+                code = coding.get("code") if isinstance(coding, dict) else None
+                if isinstance(code, str) and code:
+                    system = coding.get("system")
+                    tokens.add(
+                        token(
+                            CodingInput(
+                                system=system if isinstance(system, str) else None, code=code
+                            )
+                        )
+                    )
+    return sorted(tokens)
+
+
+def queue_segments(tokens: list[str], profile: ServerProfile) -> list[Params]:
+    """The searches that list the queue in order: one where the server sorts as the contract
+    needs (the embedded store), else one per priority bucket and due-date presence."""
+    profile.require("due-date", "taskQueue")
+    base: Params = [
+        ("status", QUEUE_STATUSES),
+        ("owner:missing", "true"),
+        ("performer", ",".join(tokens)),
+    ]
+    if profile.embedded and profile.supports("priority-order"):
+        return [[*base, ("_sort", "-priority-order,due-date,_id")]]
+    segments: list[Params] = []
+    for bucket in _PRIORITY_BUCKETS:
+        segments.append(
+            [
+                *base,
+                *bucket,
+                ("due-date:missing", "false"),
+                ("_sort", profile.sort_value(["due-date", "_id"])),
+            ]
+        )
+        segments.append([*base, *bucket, ("due-date:missing", "true"), ("_sort", "_id")])
+    return segments

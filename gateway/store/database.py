@@ -1,0 +1,187 @@
+"""The SQLite file: connection, pragmas, schema, and the read and write transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (
+    rid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    vrow INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS resources_by_id ON resources (type, id);
+CREATE INDEX IF NOT EXISTS resources_by_updated ON resources (type, last_updated);
+
+CREATE TABLE IF NOT EXISTS versions (
+    vrow INTEGER PRIMARY KEY,
+    rid INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    last_updated INTEGER NOT NULL,
+    deleted INTEGER NOT NULL,
+    json TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS versions_by_resource ON versions (rid, version);
+
+CREATE TABLE IF NOT EXISTS search_params (
+    pid INTEGER PRIMARY KEY,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (type, name)
+);
+
+CREATE TABLE IF NOT EXISTS token_idx (
+    pid INTEGER NOT NULL, code TEXT NOT NULL, system TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (pid, code, system, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS token_by_resource ON token_idx (rid, pid);
+
+CREATE TABLE IF NOT EXISTS reference_idx (
+    pid INTEGER NOT NULL, target_id TEXT NOT NULL, target_type TEXT NOT NULL,
+    rid INTEGER NOT NULL,
+    PRIMARY KEY (pid, target_id, target_type, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS reference_by_resource ON reference_idx (rid, pid);
+
+CREATE TABLE IF NOT EXISTS date_idx (
+    pid INTEGER NOT NULL, low INTEGER NOT NULL, high INTEGER NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (pid, low, high, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS date_by_high ON date_idx (pid, high, low);
+CREATE INDEX IF NOT EXISTS date_by_resource ON date_idx (rid, pid);
+
+CREATE TABLE IF NOT EXISTS string_idx (
+    pid INTEGER NOT NULL, value TEXT NOT NULL, exact TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (pid, value, exact, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS string_by_resource ON string_idx (rid, pid);
+
+CREATE TABLE IF NOT EXISTS number_idx (
+    pid INTEGER NOT NULL, value REAL NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (pid, value, rid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS number_by_resource ON number_idx (rid, pid);
+"""
+
+_SQL_TYPES = {"date": "INTEGER", "number": "REAL", "token": "TEXT", "string": "TEXT"}
+
+
+class SchemaVersionError(RuntimeError):
+    """The file was written by an incompatible version of the store."""
+
+
+def _sort_table_ddl() -> str:
+    statements = []
+    for resource_type, table in SORT_TABLES.items():
+        columns = "".join(
+            f", {column} {_SQL_TYPES[param.type]}"
+            for column, param in sort_columns(resource_type).items()
+        )
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY{columns});")
+    return "\n".join(statements)
+
+
+class Database:
+    """One SQLite connection shared by worker threads under a lock (``:memory:`` needs one)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+        self._lock = threading.Lock()
+        self.param_ids: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def open(cls, path: str) -> Database:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: no implicit transactions; every transaction below is explicit.
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        database = cls(connection)
+        try:
+            database._configure(file_backed=path != ":memory:")
+            database._migrate()
+        except BaseException:
+            connection.close()
+            raise
+        return database
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction. BEGIN IMMEDIATE takes the file's write lock before anything is
+        read, so a version checked inside it cannot change before COMMIT, even when another
+        process writes to the same file."""
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every query inside it sees one snapshot."""
+        with self._lock:
+            self._connection.execute("BEGIN")
+            try:
+                yield self._connection
+            finally:
+                self._connection.execute("COMMIT")
+
+    def _configure(self, *, file_backed: bool) -> None:
+        execute = self._connection.execute
+        execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if file_backed:
+            self._retry_while_locked(lambda: execute("PRAGMA journal_mode = WAL"))
+        # WAL with synchronous=FULL fsyncs the log at every COMMIT, so a write answered 201/200
+        # survives power loss; NORMAL would only survive a crash of this process.
+        execute("PRAGMA synchronous = FULL")
+        execute("PRAGMA cache_size = -65536")
+        execute("PRAGMA temp_store = MEMORY")
+
+    def _migrate(self) -> None:
+        with self.write() as connection:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA_VERSION):
+                raise SchemaVersionError(
+                    f"store schema version {version}; this code reads version {SCHEMA_VERSION}"
+                )
+            for statement in (_SCHEMA + _sort_table_ddl()).split(";"):
+                if statement.strip():
+                    connection.execute(statement)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            connection.executemany(
+                "INSERT OR IGNORE INTO search_params (type, name) VALUES (?, ?)",
+                [(t, p.name) for t in indexed_types() for p in indexed_params(t)],
+            )
+            rows = connection.execute("SELECT type, name, pid FROM search_params").fetchall()
+        self.param_ids = {(t, n): pid for t, n, pid in rows}
+
+    def _retry_while_locked(self, action: Callable[[], object]) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                action()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)

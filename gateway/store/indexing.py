@@ -1,0 +1,177 @@
+"""Turn a resource into the rows of the typed search index tables and its sort-table row."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.store.dates import MAX_MS, MIN_MS, DateFormatError, date_range
+from gateway.store.references import parse_reference
+from gateway.store.search_params import SearchParam, indexed_params, sort_columns
+
+
+class IndexValueError(ValueError):
+    """An element a search parameter reads holds a value of the wrong shape."""
+
+    def __init__(self, expression: str, message: str) -> None:
+        super().__init__(message)
+        self.expression = expression
+
+
+@dataclass
+class IndexEntries:
+    """Everything the search index holds for one resource version, keyed by parameter name."""
+
+    tokens: set[tuple[str, str, str]] = field(default_factory=set)  # name, code, system
+    references: set[tuple[str, str, str]] = field(default_factory=set)  # name, id, type
+    dates: set[tuple[str, int, int]] = field(default_factory=set)  # name, low, high
+    strings: set[tuple[str, str, str]] = field(default_factory=set)  # name, folded, exact
+    numbers: set[tuple[str, float]] = field(default_factory=set)  # name, value
+    sort: dict[str, Any] = field(default_factory=dict)  # sort-table column -> value
+
+
+def normalize_string(text: str) -> str:
+    """Case- and accent-insensitive form used by string search (FHIR 3.1.1.5.3)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def extract(resource_type: str, resource: Mapping[str, Any]) -> IndexEntries:
+    entries = IndexEntries()
+    sorted_by = {p.name: column for column, p in sort_columns(resource_type).items()}
+    for param in indexed_params(resource_type):
+        values = param.derive(resource) if param.derive else list(_walk_all(resource, param))
+        keys = _ENTRY_BUILDERS[param.type](param, values, entries)
+        column = sorted_by.get(param.name)
+        if column is not None:
+            entries.sort[column] = min(keys) if keys else None
+    return entries
+
+
+def _walk_all(resource: Mapping[str, Any], param: SearchParam) -> Iterator[Any]:
+    for path in param.paths:
+        yield from _walk(resource, path.split("."))
+
+
+def _walk(node: Any, steps: list[str]) -> Iterator[Any]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, steps)
+        return
+    if not steps:
+        if node is not None:
+            yield node
+        return
+    if isinstance(node, Mapping):
+        yield from _walk(node.get(steps[0]), steps[1:])
+
+
+def _tokens(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+    codes: list[Any] = []
+    for value in values:
+        for system, code in _token_pairs(param, value):
+            entries.tokens.add((param.name, code, system))
+            codes.append(code)
+    return codes
+
+
+def _token_pairs(param: SearchParam, value: Any) -> Iterator[tuple[str, str]]:
+    if isinstance(value, bool):
+        yield "", "true" if value else "false"
+    elif isinstance(value, str):
+        yield param.system, value
+    elif isinstance(value, Mapping):
+        codings = value.get("coding")
+        if isinstance(codings, list):
+            for coding in codings:
+                yield from _token_pairs(param, coding)
+        elif isinstance(value.get("code"), str):
+            yield _text(value.get("system"), param), value["code"]
+        elif isinstance(value.get("value"), str):
+            yield _text(value.get("system"), param), value["value"]
+    else:
+        raise IndexValueError(param.expression, f"{param.expression} is not a code")
+
+
+def _text(value: Any, param: SearchParam) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise IndexValueError(param.expression, f"{param.expression} has a non-string system")
+    return value
+
+
+def _references(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+    keys: list[Any] = []
+    for value in values:
+        text = value.get("reference") if isinstance(value, Mapping) else None
+        if not isinstance(text, str):
+            continue
+        reference = parse_reference(text)
+        if reference is None or reference.kind == "contained":
+            continue
+        if param.target_types and reference.type not in param.target_types:
+            continue
+        entries.references.add((param.name, reference.id, reference.type))
+        keys.append(text)
+    return keys
+
+
+def _dates(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+    lows: list[Any] = []
+    for value in values:
+        try:
+            if isinstance(value, str):
+                low, high = date_range(value)
+            elif isinstance(value, Mapping) and (value.get("start") or value.get("end")):
+                low = date_range(value["start"])[0] if value.get("start") else MIN_MS
+                high = date_range(value["end"])[1] if value.get("end") else MAX_MS
+            else:
+                continue
+        except (DateFormatError, TypeError) as exc:
+            raise IndexValueError(param.expression, f"{param.expression}: {exc}") from exc
+        entries.dates.add((param.name, low, high))
+        lows.append(low)
+    return lows
+
+
+def _strings(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+    folded: list[Any] = []
+    for value in values:
+        for text in _string_parts(value):
+            entries.strings.add((param.name, normalize_string(text), text))
+            folded.append(normalize_string(text))
+    return folded
+
+
+def _string_parts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        # HumanName: every part is searchable by `name`.
+        for key in ("text", "family", "given", "prefix", "suffix"):
+            part = value.get(key)
+            for item in part if isinstance(part, list) else [part]:
+                if isinstance(item, str):
+                    yield item
+
+
+def _numbers(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+    numbers: list[Any] = []
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise IndexValueError(param.expression, f"{param.expression} is not a number")
+        entries.numbers.add((param.name, float(value)))
+        numbers.append(value)
+    return numbers
+
+
+_ENTRY_BUILDERS = {
+    "token": _tokens,
+    "reference": _references,
+    "date": _dates,
+    "string": _strings,
+    "number": _numbers,
+}

@@ -1,0 +1,86 @@
+"""The FHIR servers the contract suite runs against: the embedded store and Medplum's router."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+EMBEDDED_BASE = "http://embedded.test/fhir/R4/"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a server does where FHIR servers differ; tests branch on these, never skip quietly."""
+
+    sequential_version_ids: bool  # meta.versionId 1, 2, 3 (Medplum: random UUIDs)
+    validates_writes: bool  # 400/422 on a malformed resource (Medplum: stores it)
+    gone_after_delete: bool  # 410 after DELETE (Medplum: 404)
+    next_links: (
+        bool  # searchset Bundles carry link[relation=next] (Medplum: none, pages by _offset)
+    )
+    rejects_unknown_params: bool  # 400 on an unknown search parameter (Medplum: empty result)
+    trustworthy_due_date_filter: bool  # due-date=lt... filters correctly (Medplum: it does not)
+    capability_statement: bool  # /metadata is a CapabilityStatement
+
+
+EMBEDDED_CAPS = Capabilities(
+    sequential_version_ids=True,
+    validates_writes=True,
+    gone_after_delete=True,
+    next_links=True,
+    rejects_unknown_params=True,
+    trustworthy_due_date_filter=True,
+    capability_statement=True,
+)
+MEDPLUM_CAPS = Capabilities(
+    sequential_version_ids=False,
+    validates_writes=False,
+    gone_after_delete=False,
+    next_links=False,
+    rejects_unknown_params=False,
+    trustworthy_due_date_filter=False,
+    capability_statement=False,
+)
+
+
+@dataclass(frozen=True)
+class FhirPeer:
+    """A FHIR server under test: its name, an httpx client on its base URL, its capabilities."""
+
+    name: str
+    client: httpx.AsyncClient
+    caps: Capabilities
+
+
+@pytest.fixture(scope="session")
+def medplum_base_url() -> Iterator[str]:
+    """One Medplum router process for the whole session; tests reset its repository."""
+    from tests.peer.medplum import running_medplum
+
+    with running_medplum() as base_url:
+        yield base_url
+
+
+@pytest.fixture(params=["embedded", pytest.param("medplum", marks=pytest.mark.medplum)])
+async def fhir(request: pytest.FixtureRequest) -> AsyncIterator[FhirPeer]:
+    """A fresh, empty FHIR server of each kind for every test."""
+    if request.param == "embedded":
+        from gateway.store import FhirStore, create_store_app
+
+        store = FhirStore.open(":memory:")
+        app = Starlette(routes=[Mount("/fhir/R4", app=create_store_app(store))])
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE) as client:
+            yield FhirPeer("embedded", client, EMBEDDED_CAPS)
+        store.close()
+    else:
+        base_url: str = request.getfixturevalue("medplum_base_url")
+        async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+            reset = await client.post(base_url.split("/fhir/R4")[0] + "/reset")
+            assert reset.status_code == 204
+            yield FhirPeer("medplum", client, MEDPLUM_CAPS)
