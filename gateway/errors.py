@@ -17,12 +17,14 @@
         ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE
         └── UpstreamTimeoutError     UPSTREAM_TIMEOUT
 
-Messages never carry resource content, tokens or query variables: they are shown to
-clients and may be logged.
+StatusReasonRequiredError and InvalidStatusTransitionError are raised by the pure workflow
+rules (gateway.workflow) themselves. Messages never carry resource content, tokens or query
+variables: they are shown to clients and may be logged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -47,22 +49,49 @@ class BadUserInputError(GatewayError):
         super().__init__(message, argument=argument)
 
 
+def status_name(code: str) -> str:
+    """A FHIR Task status code as the contract's enum name (on-hold -> ON_HOLD)."""
+    return code.upper().replace("-", "_")
+
+
 class StatusReasonRequiredError(GatewayError):
+    """A Task is entering (or staying in) ``status`` (a FHIR code) without a usable statusReason."""
+
     code = "STATUS_REASON_REQUIRED"
 
     def __init__(self, status: str) -> None:
-        super().__init__(f"statusReason is required when status becomes {status}", status=status)
+        self.status = status
+        super().__init__(
+            f"a statusReason (a coding with a code, or text) is required for {status!r}",
+            status=status_name(status),
+        )
 
 
 class InvalidStatusTransitionError(GatewayError):
+    """A Task may not move from ``from_status`` to ``to_status`` (FHIR codes).
+
+    ``from_status`` is None when the Task is being created and ``to_status`` is not a
+    status a Task may start in; ``allowed`` lists what would have been accepted.
+    """
+
     code = "INVALID_STATUS_TRANSITION"
 
-    def __init__(self, from_status: str | None, to_status: str, allowed: list[str]) -> None:
-        start = from_status if from_status is not None else "(new Task)"
+    def __init__(self, from_status: str | None, to_status: str, allowed: Sequence[str]) -> None:
+        self.from_status = from_status
+        self.to_status = to_status
+        self.allowed = tuple(allowed)
+        origin = "creation" if from_status is None else repr(from_status)
+        options = ", ".join(self.allowed) or "none"
         super().__init__(
-            f"A Task cannot move from {start} to {to_status}",
-            **{"from": from_status, "to": to_status, "allowed": list(allowed)},
+            f"a Task cannot move from {origin} to {to_status!r}; allowed: {options}",
+            to=status_name(to_status),
+            allowed=[status_name(s) for s in self.allowed],
         )
+        # "from" is part of the contract even when null (creation), so it is set explicitly.
+        self.extensions = {
+            "from": None if from_status is None else status_name(from_status),
+            **self.extensions,
+        }
 
 
 class VersionConflictError(GatewayError):

@@ -9,12 +9,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from gateway.cursors import CursorCodec
 from gateway.loaders import Loaders
 from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
+from gateway.schema.error_shaping import shape_error
 from gateway.server_profile import ServerProfileCache
 from gateway.workflow import WorkflowRules
 
@@ -35,6 +38,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._rules = WorkflowRules.from_settings(
             settings.transitions, settings.status_reason_required_for
         )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # Every error of every phase (parse, validation, execution) passes here once.
+        if result.errors:
+            result.errors = [shape_error(error) for error in result.errors]
+        return await super().process_result(request, result)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = self._runtime

@@ -1,4 +1,4 @@
-"""Per-request dataloaders: one per key shape, each batching a tick's keys into few FHIR searches."""
+"""Per-request dataloaders: one per key shape, batching a tick's keys into few FHIR searches."""
 
 from __future__ import annotations
 

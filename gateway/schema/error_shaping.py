@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator
 
-from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 
 from gateway.errors import GatewayError
 from gateway.observability import request_id_var
@@ -19,19 +17,19 @@ MASKED_MESSAGE = "Internal server error"
 def shape_error(error: GraphQLError) -> GraphQLError:
     """Give the error its ``extensions.code``; mask anything that is not the gateway's own."""
     original = error.original_error
-    if isinstance(original, GraphQLError):
-        return shape_error(original)
+    variable = next((n for n in error.nodes or [] if isinstance(n, VariableDefinitionNode)), None)
     if isinstance(original, GatewayError):
         extensions, message = original.graphql_extensions(), original.message
+    elif variable is not None:
+        # A variable's value does not fit its type (a bad DateTime, an unknown enum value).
+        extensions = {"code": "BAD_USER_INPUT", "argument": variable.variable.name.value}
+        message = error.message
+    elif isinstance(original, GraphQLError):
+        return shape_error(original)
     elif error.extensions and error.extensions.get("code"):
         return error
     elif isinstance(error, GraphQLSyntaxError):
         extensions, message = {"code": "GRAPHQL_PARSE_FAILED"}, error.message
-    elif not error.path and (
-        isinstance(original, ValueError | TypeError) or error.message.startswith("Variable '$")
-    ):
-        # A variable or literal that does not fit its type (a bad DateTime, an unknown enum).
-        extensions, message = {"code": "BAD_USER_INPUT"}, error.message
     elif original is None and not error.path:
         extensions, message = {"code": "GRAPHQL_VALIDATION_FAILED"}, error.message
     else:
@@ -53,13 +51,3 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         original_error=None,
         extensions=extensions,
     )
-
-
-class ErrorShaping(SchemaExtension):
-    """Applies ``shape_error`` to every error of a result, after the operation ran."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = [shape_error(error) for error in result.errors]

@@ -31,9 +31,16 @@ class PageResult:
     included: list[Resource] = field(default_factory=list)
 
 
-def check_first(first: int) -> None:
+DEFAULT_PAGE = 20
+
+
+def check_first(first: int | None) -> int:
+    """The page size; null means the default."""
+    if first is None:
+        return DEFAULT_PAGE
     if not 1 <= first <= MAX_PAGE:
         raise BadUserInputError(f"first must be between 1 and {MAX_PAGE}", argument="first")
+    return first
 
 
 class SegmentedSearch:

@@ -72,17 +72,18 @@ class Query:
         filter: Annotated[
             TaskFilter | None, strawberry.argument(description="Conditions; all must hold.")
         ] = None,
-        sort: Annotated[TaskSort, strawberry.argument(description="Order of the list.")] = (
-            TaskSort.LAST_UPDATED_DESC
-        ),
-        first: Annotated[int, strawberry.argument(description="Page size, 1..100.")] = 20,
+        sort: Annotated[
+            TaskSort | None, strawberry.argument(description="Order of the list.")
+        ] = TaskSort.LAST_UPDATED_DESC,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 1..100.")] = 20,
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,
     ) -> TaskConnection:
-        check_first(first)
+        first = check_first(first)
         profile = await info.context.profiles.get(info.context.fhir)
-        params = [*filter_params(filter, profile), sort_param(sort, profile)]
+        order = sort or TaskSort.LAST_UPDATED_DESC
+        params = [*filter_params(filter, profile), sort_param(order, profile)]
         return await _read_page(info, [params], first, after)
 
     @strawberry.field(
@@ -98,12 +99,12 @@ class Query:
         self,
         info: Info,
         practitioner: Annotated[strawberry.ID, strawberry.argument(description="Practitioner id.")],
-        first: Annotated[int, strawberry.argument(description="Page size, 1..100.")] = 20,
+        first: Annotated[int | None, strawberry.argument(description="Page size, 1..100.")] = 20,
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,
     ) -> TaskConnection:
-        check_first(first)
+        first = check_first(first)
         ctx = info.context
         practitioner_id = validated_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)

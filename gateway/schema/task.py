@@ -149,9 +149,12 @@ class Task(Resource):
         self,
         info: Info,
         max_depth: Annotated[
-            int, strawberry.argument(description="How many levels below this Task to walk, 1..20.")
+            int | None,
+            strawberry.argument(description="How many levels below this Task to walk, 1..20."),
         ] = 10,
     ) -> list[TaskTreeEntry] | None:
+        if max_depth is None:
+            max_depth = 10
         if not 1 <= max_depth <= MAX_TREE_DEPTH:
             raise BadUserInputError(
                 f"maxDepth must be between 1 and {MAX_TREE_DEPTH}", argument="maxDepth"

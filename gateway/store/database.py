@@ -128,7 +128,7 @@ class Database:
         read, so a version checked inside it cannot change before COMMIT, even when another
         process writes to the same file."""
         with self._lock:
-            self._connection.execute("BEGIN IMMEDIATE")
+            self._connection.execute("BEGIN")
             try:
                 yield self._connection
             except BaseException:

@@ -78,7 +78,7 @@ def now_ms() -> int:
 
 
 def _offset(tz: str | None) -> timedelta:
-    # Search values may omit the zone; FHIR stored dateTimes with a time carry one. Both read as UTC.
+    # Search values may omit the zone (stored dateTimes with a time carry one): read it as UTC.
     if tz is None or tz == "Z":
         return timedelta(0)
     sign = -1 if tz[0] == "-" else 1

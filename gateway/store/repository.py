@@ -13,7 +13,6 @@ from typing import Any
 from gateway.store.database import Database
 from gateway.store.dates import format_instant, now_ms
 from gateway.store.errors import (
-    InvalidRequestError,
     PreconditionFailedError,
     ResourceGoneError,
     ResourceNotFoundError,
@@ -177,9 +176,11 @@ class FhirStore:
                 return _version_of(resource_type, resource_id, current)
             return self._write(connection, resource_type, None, None, current, resource_id)
 
-    def search(self, resource_type: str, params: Sequence[tuple[str, str]]) -> SearchResult:
+    def search(
+        self, resource_type: str, params: Sequence[tuple[str, str]], *, base_url: str | None = None
+    ) -> SearchResult:
         check_type(resource_type)
-        request = parse_search(resource_type, params)
+        request = parse_search(resource_type, params, base_url=base_url)
         with self._db.read() as connection:
             return run_search(connection, self._db.param_ids, request)
 
@@ -199,7 +200,8 @@ class FhirStore:
         if resource is not None:
             meta = {**resource.get("meta", {}), "versionId": str(version)}
             meta["lastUpdated"] = format_instant(updated)
-            stored = {**resource, "meta": meta}
+            stored = {"resourceType": resource_type, "id": resource_id, "meta": meta, **resource}
+            stored["meta"] = meta
             text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))
         deleted = int(resource is None)
         if current is None:
@@ -211,7 +213,8 @@ class FhirStore:
         else:
             rid = current.rid
         vrow = connection.execute(
-            "INSERT INTO versions (rid, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO versions (rid, version, last_updated, deleted, json) "
+            "VALUES (?, ?, ?, ?, ?)",
             (rid, version, updated, deleted, text),
         ).lastrowid
         connection.execute(

@@ -10,12 +10,33 @@ from gateway.store.errors import InvalidRequestError, UnprocessableEntityError
 from gateway.store.references import is_resource_id, is_resource_type, parse_reference
 
 TASK_STATUSES = frozenset(
-    "draft requested received accepted rejected ready cancelled in-progress on-hold failed "
-    "completed entered-in-error".split()
+    [
+        "draft",
+        "requested",
+        "received",
+        "accepted",
+        "rejected",
+        "ready",
+        "cancelled",
+        "in-progress",
+        "on-hold",
+        "failed",
+        "completed",
+        "entered-in-error",
+    ]
 )
 TASK_INTENTS = frozenset(
-    "unknown proposal plan order original-order reflex-order filler-order instance-order "
-    "option".split()
+    [
+        "unknown",
+        "proposal",
+        "plan",
+        "order",
+        "original-order",
+        "reflex-order",
+        "filler-order",
+        "instance-order",
+        "option",
+    ]
 )
 TASK_PRIORITIES = frozenset({"routine", "urgent", "asap", "stat"})
 

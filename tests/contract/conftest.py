@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
@@ -26,6 +26,7 @@ class Capabilities:
     rejects_unknown_params: bool  # 400 on an unknown search parameter (Medplum: empty result)
     trustworthy_due_date_filter: bool  # due-date=lt... filters correctly (Medplum: it does not)
     capability_statement: bool  # /metadata is a CapabilityStatement
+    ordered_history: bool  # _history lists versions newest first (Medplum: order unstable)
 
 
 EMBEDDED_CAPS = Capabilities(
@@ -36,6 +37,7 @@ EMBEDDED_CAPS = Capabilities(
     rejects_unknown_params=True,
     trustworthy_due_date_filter=True,
     capability_statement=True,
+    ordered_history=True,
 )
 MEDPLUM_CAPS = Capabilities(
     sequential_version_ids=False,
@@ -45,6 +47,7 @@ MEDPLUM_CAPS = Capabilities(
     rejects_unknown_params=False,
     trustworthy_due_date_filter=False,
     capability_statement=False,
+    ordered_history=False,
 )
 
 
@@ -55,15 +58,6 @@ class FhirPeer:
     name: str
     client: httpx.AsyncClient
     caps: Capabilities
-
-
-@pytest.fixture(scope="session")
-def medplum_base_url() -> Iterator[str]:
-    """One Medplum router process for the whole session; tests reset its repository."""
-    from tests.peer.medplum import running_medplum
-
-    with running_medplum() as base_url:
-        yield base_url
 
 
 @pytest.fixture(params=["embedded", pytest.param("medplum", marks=pytest.mark.medplum)])

@@ -1,0 +1,82 @@
+"""Batch Bundles: every entry runs as its own interaction and answers in its own entry."""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+from gateway.store import bundles
+from gateway.store.errors import InvalidRequestError, operation_outcome
+
+if TYPE_CHECKING:
+    from gateway.store.interactions import Interactions, Reply
+
+MAX_ENTRIES = 1000
+_METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
+
+
+def run_batch(interactions: Interactions, bundle: Any, base: str) -> Reply:
+    from gateway.store.interactions import Reply
+
+    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
+        raise InvalidRequestError("POST to the base URL takes a Bundle of type batch")
+    if bundle.get("type") == "transaction":
+        raise InvalidRequestError(
+            "Transaction Bundles are not supported by this server (not atomic); send a batch"
+        )
+    if bundle.get("type") != "batch":
+        raise InvalidRequestError(f"Bundle type {bundle.get('type')!r} cannot be processed")
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
+        raise InvalidRequestError(f"A batch holds a list of at most {MAX_ENTRIES} entries")
+    answers = [_answer(interactions, entry, base) for entry in entries]
+    return Reply(200, bundles.batch_response(answers))
+
+
+def _answer(interactions: Interactions, entry: Any, base: str) -> tuple[dict[str, Any], str | None]:
+    from gateway.store.interactions import NO_BODY, FhirRequest
+
+    request = entry.get("request") if isinstance(entry, dict) else None
+    method = request.get("method") if isinstance(request, dict) else None
+    url = request.get("url") if isinstance(request, dict) else None
+    if not isinstance(request, dict) or method not in _METHODS or not isinstance(url, str):
+        return _failure(
+            400, "Each batch entry needs request.method (GET, POST, PUT, DELETE) and url"
+        )
+    parts = urlsplit(url)
+    path = parts.path
+    if parts.scheme:
+        if not url.startswith(base + "/"):
+            return _failure(400, f"Batch entry url {url!r} is not on this server")
+        path = urlsplit(url[len(base) + 1 :]).path
+    if not path.strip("/"):
+        return _failure(400, "A batch entry cannot be another batch")
+    headers = {}
+    for element, header in (("ifMatch", "if-match"), ("ifNoneExist", "if-none-exist")):
+        if isinstance(request.get(element), str):
+            headers[header] = request[element]
+    reply = interactions.handle(
+        FhirRequest(
+            method,
+            path,
+            query=parse_qsl(parts.query, keep_blank_values=True),
+            headers=headers,
+            body=entry.get("resource", NO_BODY),
+        ),
+        base,
+    )
+    response: dict[str, Any] = {"status": f"{reply.status} {HTTPStatus(reply.status).phrase}"}
+    for element, header in (("location", "Location"), ("etag", "ETag")):
+        if header in reply.headers:
+            response[element] = reply.headers[header]
+    if reply.status >= 400 and reply.body is not None:
+        response["outcome"] = json.loads(reply.body)
+    return response, reply.body
+
+
+def _failure(status: int, diagnostics: str) -> tuple[dict[str, Any], str | None]:
+    outcome = operation_outcome("error", "invalid", diagnostics)
+    response = {"status": f"{status} {HTTPStatus(status).phrase}", "outcome": outcome}
+    return response, bundles.dumps(outcome)

@@ -1,0 +1,108 @@
+"""Bundle JSON (searchset, history, batch-response) assembled around stored resource text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from gateway.store.dates import format_instant
+from gateway.store.errors import operation_outcome
+from gateway.store.search import Entry, SearchResult
+from gateway.store.search_request import encode_page_token
+
+SUBSETTED = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
+    "code": "SUBSETTED",
+}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def searchset(result: SearchResult, base: str) -> str:
+    request = result.request
+    url = f"{base}/{request.resource_type}"
+    params = list(request.link_params)
+    if request.offset:
+        params.append(("_offset", str(request.offset)))
+    links = [{"relation": "self", "url": _with_query(url, params)}]
+    if result.next_after is not None:
+        token = encode_page_token(result.next_after)
+        next_params = [*request.link_params, ("_page_token", token)]
+        links.append({"relation": "next", "url": _with_query(url, next_params)})
+    head: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset"}
+    if result.total is not None:
+        head["total"] = result.total
+    head["link"] = links
+    entries = [_entry(base, e, "match", request.elements) for e in result.matches]
+    entries += [_entry(base, e, "include", None) for e in result.included]
+    if result.warnings:
+        outcome = operation_outcome("warning", "informational", "; ".join(result.warnings))
+        entries.append(dumps({"resource": outcome, "search": {"mode": "outcome"}}))
+    return _with_entries(head, entries)
+
+
+def history(base: str, versions: Sequence[Any]) -> str:
+    """An instance history Bundle of StoredVersions, newest first."""
+    entries = []
+    for version in versions:
+        full_url = f"{base}/{version.type}/{version.id}"
+        meta: dict[str, Any] = {"fullUrl": full_url}
+        if version.deleted:
+            meta["request"] = {"method": "DELETE", "url": f"{version.type}/{version.id}"}
+            meta["response"] = {"status": "410 Gone", "etag": version.etag}
+        else:
+            method = "POST" if version.version == 1 else "PUT"
+            url = version.type if method == "POST" else f"{version.type}/{version.id}"
+            meta["request"] = {"method": method, "url": url}
+            meta["response"] = {
+                "status": "201 Created" if method == "POST" else "200 OK",
+                "etag": version.etag,
+                "lastModified": format_instant(version.last_updated),
+            }
+        entries.append(_raw_entry(meta, version.json))
+    head = {"resourceType": "Bundle", "type": "history", "total": len(versions)}
+    return _with_entries(head, entries)
+
+
+def batch_response(entries: Sequence[tuple[dict[str, Any], str | None]]) -> str:
+    """A batch-response Bundle from (response element, resource text) pairs."""
+    head = {"resourceType": "Bundle", "type": "batch-response"}
+    return _with_entries(head, [_raw_entry({"response": r}, text) for r, text in entries])
+
+
+def _entry(base: str, entry: Entry, mode: str, elements: Sequence[str] | None) -> str:
+    text = entry.json if elements is None else dumps(_subset(json.loads(entry.json), elements))
+    meta = {"fullUrl": f"{base}/{entry.type}/{entry.id}", "search": {"mode": mode}}
+    return _raw_entry(meta, text)
+
+
+def _raw_entry(meta: dict[str, Any], resource_text: str | None) -> str:
+    # The stored JSON text is spliced in as is: parsing and re-serialising it is most of the
+    # cost of a large Bundle.
+    body = dumps(meta)
+    if resource_text is None:
+        return body
+    return body[:-1] + ',"resource":' + resource_text + "}"
+
+
+def _with_entries(head: dict[str, Any], entries: list[str]) -> str:
+    text = dumps(head)
+    if not entries:
+        return text
+    return text[:-1] + ',"entry":[' + ",".join(entries) + "]}"
+
+
+def _subset(resource: dict[str, Any], elements: Sequence[str]) -> dict[str, Any]:
+    kept = {k: v for k, v in resource.items() if k in elements or k in ("resourceType", "id")}
+    meta = dict(resource.get("meta", {}))
+    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
+    kept["meta"] = meta
+    return kept
+
+
+def _with_query(url: str, params: Sequence[tuple[str, str]]) -> str:
+    return f"{url}?{urlencode(params)}" if params else url

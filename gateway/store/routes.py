@@ -1,0 +1,73 @@
+"""The Starlette app serving the store: one endpoint that hands requests to a worker thread."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.store.batch import run_batch
+from gateway.store.errors import InvalidRequestError, PayloadTooLargeError, StoreError
+from gateway.store.interactions import NO_BODY, FhirRequest, Interactions, error_reply, parse_json
+from gateway.store.repository import FhirStore
+
+FHIR_JSON = "application/fhir+json"
+MAX_BODY_BYTES = 32 * 1024 * 1024
+_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
+
+
+def create_store_app(store: FhirStore) -> Starlette:
+    """An ASGI app serving ``store`` as a FHIR R4 server, at whatever path it is mounted."""
+    interactions = Interactions(store, batch=run_batch)
+
+    async def endpoint(request: Request) -> Response:
+        base = base_url(request)
+        try:
+            fhir_request = await _read(request)
+        except StoreError as exc:
+            reply = error_reply(exc.status, exc.outcome())
+        else:
+            # SQLite calls block: they run in a worker thread, off the event loop.
+            reply = await anyio.to_thread.run_sync(interactions.handle, fhir_request, base)
+        body = reply.body.encode() if reply.body is not None else b""
+        media_type = FHIR_JSON if reply.body is not None else None
+        return Response(body, reply.status, headers=reply.headers, media_type=media_type)
+
+    return Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
+
+
+def base_url(request: Request) -> str:
+    """The store's base URL as this request reached it: scheme, host, port and mount path."""
+    root_path = request.scope.get("root_path", "")
+    return str(request.url.replace(path=root_path, query="", fragment="")).rstrip("/?")
+
+
+async def _read(request: Request) -> FhirRequest:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body: object = NO_BODY
+    form: list[tuple[str, str]] = []
+    if content_type == "application/x-www-form-urlencoded":
+        try:
+            form = parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError as exc:
+            raise InvalidRequestError("The form body is not UTF-8") from exc
+    elif raw.strip():
+        body = parse_json(raw)
+    return FhirRequest(
+        method=request.method,
+        path=request.path_params.get("path", ""),
+        query=request.query_params.multi_items(),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        body=body,
+        form=form,
+    )

@@ -1,0 +1,87 @@
+"""Run a parsed search: the page of matches, its keyset for the next page, total, includes."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from gateway.store.includes import MAX_INCLUDED, Found, resolve_includes
+from gateway.store.query import QueryBuilder
+from gateway.store.search_request import MAX_COUNT, SearchRequest
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Entry:
+    type: str
+    id: str
+    json: str
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    matches: list[Entry] = field(default_factory=list)
+    included: list[Entry] = field(default_factory=list)
+    total: int | None = None
+    next_after: tuple[Any, ...] | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def run_search(
+    connection: sqlite3.Connection,
+    param_ids: Mapping[tuple[str, str], int],
+    request: SearchRequest,
+) -> SearchResult:
+    builder = QueryBuilder(request, param_ids)
+    result = SearchResult(request)
+    if request.count_clamped:
+        result.warnings.append(f"_count was reduced to the maximum page size, {MAX_COUNT}")
+    if request.summary_count or request.count == 0:
+        result.total = _count(connection, builder)
+        return result
+    query = builder.page(limit=request.count + 1)
+    rows = connection.execute(query.text, query.args).fetchall()
+    has_more = len(rows) > request.count
+    rows = rows[: request.count]
+    if has_more:
+        result.next_after = tuple(rows[-1][2:])
+    found = [Found(row[0], request.resource_type, row[1]) for row in rows]
+    result.matches = _load(connection, found)
+    if request.total in ("accurate", "estimate"):
+        result.total = _count(connection, builder)
+    elif request.total is None and not has_more and request.offset == 0 and not request.after:
+        result.total = len(rows)
+    if request.includes and found:
+        included, truncated = resolve_includes(connection, param_ids, request.includes, found)
+        result.included = _load(connection, included)
+        if truncated:
+            result.warnings.append(
+                f"_include/_revinclude stopped at {MAX_INCLUDED} resources or after the "
+                "iteration limit; not every related resource is in this Bundle"
+            )
+    return result
+
+
+def _count(connection: sqlite3.Connection, builder: QueryBuilder) -> int:
+    query = builder.count()
+    total: int = connection.execute(query.text, query.args).fetchone()[0]
+    return total
+
+
+def _load(connection: sqlite3.Connection, found: Sequence[Found]) -> list[Entry]:
+    texts: dict[int, str] = {}
+    rids = [f.rid for f in found]
+    for start in range(0, len(rids), _CHUNK):
+        chunk = rids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        for rid, text in connection.execute(
+            f"SELECT r.rid, v.json FROM resources r JOIN versions v ON v.vrow = r.vrow "
+            f"WHERE r.rid IN ({marks})",
+            chunk,
+        ):
+            texts[rid] = text
+    return [Entry(f.type, f.id, texts[f.rid]) for f in found if f.rid in texts]

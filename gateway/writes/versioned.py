@@ -1,0 +1,57 @@
+"""Versioned Task I/O: read with its version, compare expectedVersion, PUT with If-Match."""
+
+from __future__ import annotations
+
+from gateway.errors import NotFoundError, UnsupportedByServerError, VersionConflictError
+from gateway.fhir import FhirClient, Ref, Resource, version_of
+
+
+async def read_task(fhir: FhirClient, task_id: str, *, what: str = "Task") -> Resource:
+    """The current version of a Task; NOT_FOUND when there is none."""
+    try:
+        task = await fhir.read(Ref("Task", task_id))
+    except NotFoundError:
+        raise NotFoundError(f"No such {what}") from None
+    if task.get("resourceType") != "Task":
+        raise NotFoundError(f"No such {what}")
+    return task
+
+
+def current_version(task: Resource) -> str:
+    """The versionId to guard a write with; a server that gives none cannot be written safely."""
+    version = version_of(task)
+    if version is None:
+        raise UnsupportedByServerError(
+            "The FHIR server gives Tasks no meta.versionId, so writes cannot be guarded"
+        )
+    return version
+
+
+def check_expected(task: Resource, expected_version: str | None) -> str:
+    """The version read, after checking it is the one the client last saw (when it says)."""
+    version = current_version(task)
+    if expected_version is not None and expected_version != version:
+        raise VersionConflictError(
+            "The Task has changed since the version you expected", current_version=version
+        )
+    return version
+
+
+async def put_if_match(fhir: FhirClient, task: Resource, version: str) -> Resource:
+    """PUT ``task`` only if the server still holds ``version``; never retried.
+
+    On 409/412 the Task is read again so the error can say which version is current.
+    """
+    try:
+        return await fhir.update(task, if_match=version)
+    except VersionConflictError:
+        raise await conflict(fhir, str(task["id"])) from None
+
+
+async def conflict(fhir: FhirClient, task_id: str) -> VersionConflictError:
+    """The VERSION_CONFLICT to report after a refused write, with the version now current."""
+    latest = await read_task(fhir, task_id)
+    return VersionConflictError(
+        "The Task was changed by someone else; nothing was written",
+        current_version=version_of(latest),
+    )

@@ -1,0 +1,114 @@
+"""Fixtures shared by every suite: the Medplum peer process and a gateway on each FHIR server."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.fhir import FhirClient
+from gateway.runtime import Runtime
+
+
+@pytest.fixture(scope="session")
+def medplum_base_url() -> Iterator[str]:
+    """One Medplum router process for the whole session; tests reset its repository."""
+    from tests.peer.medplum import running_medplum
+
+    with running_medplum() as base_url:
+        yield base_url
+
+
+@dataclass
+class Gateway:
+    """A running gateway app on one FHIR server, with the FHIR requests it sent counted."""
+
+    name: str
+    client: httpx.AsyncClient
+    runtime: Runtime
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    @property
+    def fhir(self) -> FhirClient:
+        """Direct FHIR access, for arranging data and checking what was stored."""
+        return self.runtime.fhir
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The data of a query that must succeed without errors."""
+        body = await self.gql(query, variables)
+        assert "errors" not in body, body["errors"]
+        result: dict[str, Any] = body["data"]
+        return result
+
+    async def error(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The first error of a query that must fail."""
+        body = await self.gql(query, variables)
+        assert body.get("errors"), body
+        first: dict[str, Any] = body["errors"][0]
+        return first
+
+    def count(self, method: str | None = None) -> int:
+        return sum(1 for r in self.requests if method is None or r.method == method)
+
+    @contextlib.contextmanager
+    def counting(self) -> Iterator[list[httpx.Request]]:
+        """Collect the FHIR requests sent inside the block."""
+        self.requests.clear()
+        yield self.requests
+
+
+def settings_for(name: str, medplum_base_url: str | None = None, **extra: Any) -> Settings:
+    common: dict[str, Any] = {"seed_demo": False, "cursor_secret": "test-secret", **extra}
+    if name == "embedded":
+        return Settings(store_path=":memory:", **common)
+    return Settings(
+        fhir_base_url=medplum_base_url,
+        # Medplum's router: no CapabilityStatement, pages by _offset, last _sort key wins.
+        fhir_paging="offset",
+        fhir_sort_keys="last-wins",
+        fhir_extra_search_params=frozenset({"due-date", "priority-order"}),
+        **common,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(settings: Settings, name: str) -> AsyncIterator[Gateway]:
+    app = create_app(settings)
+    runtime: Runtime = app.state.runtime
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+            gateway = Gateway(name=name, client=client, runtime=runtime)
+
+            async def record(request: httpx.Request) -> None:
+                gateway.requests.append(request)
+
+            runtime.http.event_hooks["request"].append(record)
+            yield gateway
+
+
+@pytest.fixture(params=["embedded", pytest.param("medplum", marks=pytest.mark.medplum)])
+async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
+    """A gateway on an empty FHIR server of each kind."""
+    base_url: str | None = None
+    if request.param == "medplum":
+        base_url = request.getfixturevalue("medplum_base_url")
+        async with httpx.AsyncClient() as client:
+            reset = await client.post(base_url.split("/fhir/R4")[0] + "/reset")
+            assert reset.status_code == 204
+    async with running_gateway(settings_for(request.param, base_url), request.param) as gw:
+        yield gw

@@ -1,0 +1,50 @@
+"""Instance history: every version of a resource, as a history Bundle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.contract.conftest import FhirPeer
+
+
+def task(**fields: Any) -> dict[str, Any]:
+    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
+
+
+async def test_history_lists_every_version(fhir: FhirPeer) -> None:
+    created = (await fhir.client.post("Task", json=task())).json()
+    for status in ("received", "accepted"):
+        await fhir.client.put(f"Task/{created['id']}", json={**created, "status": status})
+
+    response = await fhir.client.get(f"Task/{created['id']}/_history")
+
+    assert response.status_code == 200
+    bundle = response.json()
+    assert bundle["resourceType"] == "Bundle"
+    assert bundle["type"] == "history"
+    statuses = [e["resource"]["status"] for e in bundle["entry"]]
+    if fhir.caps.ordered_history:
+        assert statuses == ["accepted", "received", "requested"]
+        versions = [e["resource"]["meta"]["versionId"] for e in bundle["entry"]]
+        assert versions == ["3", "2", "1"]
+    else:
+        assert sorted(statuses) == ["accepted", "received", "requested"]
+    for entry in bundle["entry"]:
+        assert entry["fullUrl"].endswith(f"Task/{created['id']}")
+
+
+async def test_history_of_an_unknown_resource_is_404(fhir: FhirPeer) -> None:
+    response = await fhir.client.get("Task/nobody-here/_history")
+
+    assert response.status_code == 404
+
+
+async def test_history_keeps_versions_after_delete(fhir: FhirPeer) -> None:
+    created = (await fhir.client.post("Task", json=task())).json()
+    await fhir.client.delete(f"Task/{created['id']}")
+
+    response = await fhir.client.get(f"Task/{created['id']}/_history")
+
+    assert response.status_code == 200
+    resources = [e["resource"] for e in response.json()["entry"] if "resource" in e]
+    assert [r["status"] for r in resources] == ["requested"]

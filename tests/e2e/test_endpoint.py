@@ -1,0 +1,145 @@
+"""The /graphql endpoint's guards: limits, error codes, masking, production mode, health."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.schema.task import Task
+from tests.conftest import Gateway, running_gateway, settings_for
+from tests.e2e.builders import put_all, task
+
+
+@pytest.fixture
+async def embedded() -> AsyncIterator[Gateway]:
+    async with running_gateway(settings_for("embedded"), "embedded") as gateway:
+        yield gateway
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+async def unreachable() -> AsyncIterator[Gateway]:
+    """A gateway whose FHIR server refuses connections (nothing listens on the port)."""
+    base = f"http://127.0.0.1:{_free_port()}/fhir/R4/"
+    settings = settings_for("medplum", base, upstream_connect_timeout=0.5)
+    async with running_gateway(settings, "unreachable") as gateway:
+        yield gateway
+
+
+def nested(depth: int) -> str:
+    """A query ``depth`` fields deep: task, then subtasks, then id."""
+    inner = "id"
+    for _ in range(depth - 2):
+        inner = f"subtasks {{ {inner} }}"
+    return f'query {{ task(id: "a") {{ {inner} }} }}'
+
+
+async def test_depth_limit(embedded: Gateway) -> None:
+    with embedded.counting() as sent:
+        error = await embedded.error(nested(13))
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 12, "value": 13}
+    assert sent == []
+    assert "errors" not in await embedded.gql(nested(12))
+
+
+async def test_alias_limit_counts_aliases_inside_fragments(embedded: Gateway) -> None:
+    aliases = " ".join(f"a{n}: id" for n in range(11))
+    query = f"""fragment F on Task {{ {aliases} }}
+        query {{ x: task(id: "a") {{ ...F }} y: task(id: "b") {{ ...F }} }}"""
+    with embedded.counting() as sent:
+        error = await embedded.error(query)
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 20, "value": 24}
+    assert sent == []
+
+
+async def test_token_limit(embedded: Gateway) -> None:
+    query = "query { " + " ".join("__typename" for _ in range(3000)) + " }"
+    error = await embedded.error(query)
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["extensions"]["limit"] == 3000
+
+
+async def test_parse_and_validation_failures(embedded: Gateway) -> None:
+    assert (await embedded.error("query {"))["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    error = await embedded.error("query { task(id: 1) { nope } }")
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_bad_variable_values(embedded: Gateway) -> None:
+    query = "query($d: DateTime) { tasks(filter: { dueAfter: $d }) { nodes { id } } }"
+    error = await embedded.error(query, {"d": "next tuesday"})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "d"}
+    query = "query($s: [TaskStatus!]) { tasks(filter: { status: $s }) { nodes { id } } }"
+    error = await embedded.error(query, {"s": ["on-hold"]})
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "s"}
+
+
+async def test_unexpected_errors_are_masked(
+    embedded: Gateway, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await put_all(embedded.fhir, [task("a", description="Patient Jane Secret, HIV test")])
+
+    def broken(resource: dict[str, Any]) -> Task:
+        raise KeyError(resource["description"])
+
+    monkeypatch.setattr(Task, "from_fhir", classmethod(lambda cls, r: broken(r)))
+    body = await embedded.gql('query { task(id: "a") { id } }')
+    assert body["errors"][0]["message"] == "Internal server error"
+    assert body["errors"][0]["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+    assert "Secret" not in str(body)
+    assert "Secret" not in caplog.text
+
+
+async def test_body_limit(embedded: Gateway) -> None:
+    padding = "#" + "x" * 1_100_000 + "\n"
+    response = await embedded.client.post("/graphql", json={"query": padding + "{ __typename }"})
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+
+
+async def test_upstream_unreachable_is_typed(unreachable: Gateway) -> None:
+    error = await unreachable.error("query { tasks { nodes { id } } }")
+    assert error["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+    response = await unreachable.client.get("/readyz")
+    assert response.status_code == 503
+    assert (await unreachable.client.get("/healthz")).status_code == 200
+
+
+async def test_failing_subtasks_keep_the_rest_of_the_answer(embedded: Gateway) -> None:
+    await put_all(embedded.fhir, [task("a"), task("b", parent="a")])
+
+    async def fail_part_of(request: httpx.Request) -> None:
+        if b"part-of" in request.url.query:
+            raise httpx.ConnectError("down", request=request)
+
+    embedded.runtime.http.event_hooks["request"].append(fail_part_of)
+    body = await embedded.gql('query { task(id: "a") { id status subtasks { id } } }')
+    assert body["data"] == {"task": {"id": "a", "status": "READY", "subtasks": None}}
+    assert body["errors"][0]["path"] == ["task", "subtasks"]
+    assert body["errors"][0]["extensions"] == {"code": "UPSTREAM_UNAVAILABLE"}
+
+
+async def test_graphiql_in_development_only() -> None:
+    page_headers = {"Accept": "text/html"}
+    async with running_gateway(settings_for("embedded"), "embedded") as dev:
+        response = await dev.client.get("/graphql", headers=page_headers)
+        assert response.status_code == 200 and "graphiql" in response.text.lower()
+    prod_settings = settings_for("embedded", env="production")
+    async with running_gateway(prod_settings, "embedded") as prod:
+        response = await prod.client.get("/graphql", headers=page_headers)
+        assert response.status_code != 200
+        response = await prod.client.get("/graphql", params={"query": "{ __typename }"})
+        assert response.status_code != 200
+        error = await prod.error("query { __schema { types { name } } }")
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert (await prod.data("query { __typename }")) == {"__typename": "Query"}

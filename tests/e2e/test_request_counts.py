@@ -1,0 +1,100 @@
+"""What a query costs in FHIR requests, counted at the transport: part of the contract."""
+
+from __future__ import annotations
+
+from tests.conftest import Gateway
+from tests.e2e.builders import patient, practitioner, put_all, task
+
+PAGE = """
+query {
+  tasks(first: 50, sort: AUTHORED_ON_ASC, filter: { topLevel: true }) {
+    nodes {
+      id
+      owner { id ... on Practitioner { displayName } }
+      for { id ... on Patient { displayName } }
+      focus { id resourceType }
+      requester { id }
+    }
+  }
+}
+"""
+
+TREE = """
+fragment T on Task { id status owner { id } }
+query {
+  tasks(first: 50, sort: AUTHORED_ON_ASC, filter: { topLevel: true }) {
+    nodes { ...T subtasks { ...T subtasks { ...T subtasks { ...T subtasks { ...T } } } } }
+  }
+}
+"""
+
+
+async def _warm(gateway: Gateway) -> None:
+    # The server's metadata is read once per process; keep it out of the counts.
+    await gateway.data("query { tasks(first: 1) { nodes { id } } }")
+
+
+async def arrange_page(gateway: Gateway) -> None:
+    resources = [practitioner(f"p{n}") for n in range(5)]
+    resources += [patient(f"pt{n}") for n in range(10)]
+    resources += [
+        {
+            "resourceType": "ServiceRequest",
+            "id": f"sr{n}",
+            "status": "active",
+            "intent": "order",
+            "subject": {"reference": "Patient/pt0"},
+        }
+        for n in range(4)
+    ]
+    resources += [{"resourceType": "Questionnaire", "id": "q0", "status": "active"}]
+    for n in range(50):
+        focus = f"ServiceRequest/sr{n % 4}" if n % 5 else "Questionnaire/q0"
+        resources.append(
+            task(
+                f"t{n:02d}",
+                owner=f"Practitioner/p{n % 5}",
+                requester=f"Practitioner/p{(n + 1) % 5}",
+                focus=focus,
+                **{"for": f"Patient/pt{n % 10}"},
+            )
+        )
+    await put_all(gateway.fhir, resources)
+
+
+async def test_page_with_references_costs_one_search_plus_one_per_type(gateway: Gateway) -> None:
+    await arrange_page(gateway)
+    await _warm(gateway)
+    with gateway.counting() as sent:
+        data = await gateway.data(PAGE)
+    nodes = data["tasks"]["nodes"]
+    assert len(nodes) == 50
+    assert all(n["owner"] and n["for"] and n["focus"] and n["requester"] for n in nodes)
+    # 1 Task search + Practitioner, Patient, ServiceRequest, Questionnaire at most.
+    assert len(sent) <= 1 + 4, [str(r.url) for r in sent]
+
+
+async def test_four_levels_of_subtasks_cost_one_task_search_per_level(gateway: Gateway) -> None:
+    resources = [practitioner(f"p{n}") for n in range(3)]
+    for root in range(50):
+        parent = None
+        for level in range(5):
+            tid = f"r{root:02d}-l{level}"
+            resources.append(task(tid, parent=parent, owner=f"Practitioner/p{level % 3}"))
+            parent = tid
+    await put_all(gateway.fhir, resources)
+    await _warm(gateway)
+    with gateway.counting() as sent:
+        data = await gateway.data(TREE)
+    roots = data["tasks"]["nodes"]
+    assert len(roots) == 50
+    node = roots[0]
+    for level in range(1, 5):
+        (node,) = node["subtasks"]
+        assert node["id"] == f"r00-l{level}"
+        assert node["owner"] == {"id": f"p{level % 3}"}
+    task_requests = [r for r in sent if r.url.path.endswith("/Task") or "/Task/" in r.url.path]
+    # The top-level search, then one batched part-of search per level below it.
+    assert len(task_requests) <= 1 + 4, [str(r.url) for r in task_requests]
+    # Owners: at most one Practitioner request per level (5 levels).
+    assert len(sent) - len(task_requests) <= 5

@@ -1,0 +1,167 @@
+"""FhirClient against a scripted transport: URLs, If-Match, paging safety and error mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from gateway.errors import (
+    BadUserInputError,
+    NotFoundError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+    VersionConflictError,
+)
+from gateway.fhir import FhirClient, Ref
+
+BASE = "https://fhir.example.org/R4/"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def client(handler: Handler, total_timeout: float = 5.0) -> FhirClient:
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handler))
+    return FhirClient(http, BASE, total_timeout=total_timeout)
+
+
+def bundle(*ids: str, next_url: str | None = None) -> dict[str, object]:
+    links = [{"relation": "self", "url": BASE + "Task"}]
+    if next_url:
+        links.append({"relation": "next", "url": next_url})
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": links,
+        "entry": [{"resource": {"resourceType": "Task", "id": i}} for i in ids],
+    }
+
+
+async def test_update_sends_if_match_and_reads_are_relative() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"resourceType": "Task", "id": "1"})
+
+    fhir = client(handler)
+    await fhir.read(Ref("Task", "1"))
+    await fhir.update({"resourceType": "Task", "id": "1"}, if_match="7")
+    assert str(seen[0].url) == BASE + "Task/1"
+    assert seen[1].method == "PUT"
+    assert seen[1].headers["If-Match"] == 'W/"7"'
+
+
+async def test_long_searches_go_as_post() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=bundle("a"))
+
+    ids = ",".join(f"id-{n:04d}" for n in range(400))
+    page = await client(handler).search("Task", [("_id", ids)])
+    assert [r["id"] for r in page.matches] == ["a"]
+    assert seen[0].method == "POST"
+    assert seen[0].url.path.endswith("/Task/_search")
+    assert seen[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://internal.local/R4/Task?page=2",
+        "http://fhir.example.org/R4/Task?page=2",
+        "https://fhir.example.org:444/R4/Task?page=2",
+        "https://fhir.example.org/admin/Task?page=2",
+    ],
+)
+async def test_foreign_next_links_are_not_followed(next_url: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=bundle("a", next_url=next_url))
+
+    fhir = client(handler)
+    page = await fhir.search("Task", [])
+    assert page.next_url == next_url
+    with pytest.raises(UpstreamError):
+        await fhir.search_next(next_url, "Task")
+    assert len(seen) == 1
+
+
+async def test_search_all_follows_good_links() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if "page=2" in str(request.url):
+            return httpx.Response(200, json=bundle("b"))
+        return httpx.Response(200, json=bundle("a", next_url=BASE + "Task?page=2"))
+
+    page = await client(handler).search_all("Task", [])
+    assert [r["id"] for r in page.matches] == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "extensions"),
+    [
+        (404, NotFoundError, {}),
+        (410, NotFoundError, {}),
+        (409, VersionConflictError, {}),
+        (412, VersionConflictError, {}),
+        (400, BadUserInputError, {}),
+        (422, BadUserInputError, {}),
+        (429, ThrottledError, {"retryAfter": 7}),
+        (503, UpstreamUnavailableError, {}),
+        (500, UpstreamError, {}),
+    ],
+)
+async def test_http_errors_are_mapped(
+    status: int, error: type[Exception], extensions: dict[str, object]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        outcome = {
+            "resourceType": "OperationOutcome",
+            "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad status"}],
+        }
+        return httpx.Response(status, json=outcome, headers={"Retry-After": "7"})
+
+    with pytest.raises(error) as caught:
+        await client(handler).read(Ref("Task", "1"))
+    assert type(caught.value) is error
+    assert getattr(caught.value, "extensions", {}) == extensions
+
+
+async def test_transport_failures_are_mapped() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    with pytest.raises(UpstreamUnavailableError):
+        await client(refuse).read(Ref("Task", "1"))
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(UpstreamTimeoutError):
+        await client(slow).read(Ref("Task", "1"))
+
+
+async def test_total_timeout_bounds_a_request() -> None:
+    async def hang(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(30)
+        return httpx.Response(200)
+
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(hang))
+    fhir = FhirClient(http, BASE, total_timeout=0.05)
+    with pytest.raises(UpstreamTimeoutError):
+        await fhir.read(Ref("Task", "1"))
+
+
+async def test_non_json_answers_are_upstream_errors() -> None:
+    def html(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>login</html>")
+
+    with pytest.raises(UpstreamError):
+        await client(html).read(Ref("Task", "1"))
