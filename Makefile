@@ -39,7 +39,8 @@ test: $(STAMP) $(NODE_STAMP) lint typecheck
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/gateway_bench.py
+	$(PY) bench/store_scale.py
 
 clean:
 	rm -rf $(VENV) $(PEER)/node_modules .mypy_cache .pytest_cache .ruff_cache

@@ -89,7 +89,7 @@ class TaskFilter:
 
 @strawberry.input(description="A new Task. status and intent have defaults; the rest is optional.")
 class CreateTaskInput:
-    status: TaskStatus = strawberry.field(
+    status: TaskStatus | None = strawberry.field(
         default=TaskStatus.READY, description="Initial status (DRAFT..ON_HOLD)."
     )
     status_reason: CodeableConceptInput | None = strawberry.field(
@@ -98,7 +98,9 @@ class CreateTaskInput:
     business_status: CodeableConceptInput | None = strawberry.field(
         default=None, description="The clinic's funnel step."
     )
-    intent: TaskIntent = strawberry.field(default=TaskIntent.ORDER, description="FHIR intent.")
+    intent: TaskIntent | None = strawberry.field(
+        default=TaskIntent.ORDER, description="FHIR intent."
+    )
     priority: TaskPriority | None = strawberry.field(default=None, description="Urgency.")
     code: CodeableConceptInput | None = strawberry.field(default=None, description="Task type.")
     description: str | None = strawberry.field(default=None, description="Human explanation.")

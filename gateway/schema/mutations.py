@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, Final, TypeVar
 
 import strawberry
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import Ref, Resource
 from gateway.schema.context import Info
-from gateway.schema.enums import TaskStatus
+from gateway.schema.enums import TaskIntent, TaskStatus
 from gateway.schema.inputs import (
     CodeableConceptInput,
     CreateTaskInput,
@@ -21,6 +22,7 @@ from gateway.workflow import UNCHANGED, BusinessStatusChange
 from gateway.writes import TaskWriter, elements
 from gateway.writes.elements import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Element, task_id
 
+T = TypeVar("T")
 TaskId = Annotated[strawberry.ID, strawberry.argument(description="The Task's id.")]
 ExpectedVersion = Annotated[
     str | None,
@@ -33,9 +35,15 @@ ExpectedVersion = Annotated[
 ]
 
 
+def _given(value: T | None) -> T | None:
+    """An argument left out is null: these arguments have no default in the contract."""
+    return None if value is strawberry.UNSET else value
+
+
 def _reference(
     value: ReferenceInput | None, argument: str, types: frozenset[str] | None = None
 ) -> Element | None:
+    value = _given(value)
     if value is None:
         return None
     return elements.reference(value.reference, value.display, argument, types=types)
@@ -56,10 +64,10 @@ def _new_task(task: CreateTaskInput) -> Resource:
     period = {"start": task.start_date, "end": task.due_date}
     new: dict[str, Any] = {
         "resourceType": "Task",
-        "status": task.status.code,
+        "status": (task.status or TaskStatus.READY).code,
         "statusReason": elements.status_reason(reason, "input.statusReason"),
         "businessStatus": _concept(task.business_status, "input.businessStatus"),
-        "intent": task.intent.code,
+        "intent": (task.intent or TaskIntent.ORDER).code,
         "priority": task.priority.code if task.priority else None,
         "code": _concept(task.code, "input.code"),
         "description": _text(task.description, "input.description"),
@@ -92,38 +100,27 @@ def _parent_id(task: CreateTaskInput, parent: strawberry.ID | None) -> str | Non
     return parent_id
 
 
+# UpdateTaskInput field -> (the Task element it edits, how a non-null value becomes FHIR).
+_UPDATES: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
+    "priority": ("priority", lambda v: v.code),
+    "description": ("description", lambda v: elements.text(v, "input.description")),
+    "code": ("code", lambda v: _concept(v, "input.code")),
+    "business_status": ("businessStatus", lambda v: _concept(v, "input.businessStatus")),
+    "performer_type": ("performerType", lambda v: _concepts(v, "input.performerType")),
+    "due_date": ("restriction.period.end", str),
+    "start_date": ("restriction.period.start", str),
+    "focus": ("focus", lambda v: _reference(v, "input.focus")),
+    "for_": ("for", lambda v: _reference(v, "input.for")),
+}
+
+
 def _edits(changes: UpdateTaskInput) -> dict[str, Any]:
     """The element edits an UpdateTaskInput asks for: left out stays, null clears."""
-    given = {
-        name: getattr(changes, name)
-        for name in (
-            "priority",
-            "description",
-            "code",
-            "business_status",
-            "performer_type",
-            "due_date",
-            "start_date",
-            "focus",
-            "for_",
-        )
-        if getattr(changes, name) is not strawberry.UNSET
-    }
-    converters: dict[str, tuple[str, Any]] = {
-        "priority": ("priority", lambda v: v.code),
-        "description": ("description", lambda v: elements.text(v, "input.description")),
-        "code": ("code", lambda v: _concept(v, "input.code")),
-        "business_status": ("businessStatus", lambda v: _concept(v, "input.businessStatus")),
-        "performer_type": ("performerType", lambda v: _concepts(v, "input.performerType")),
-        "due_date": ("restriction.period.end", str),
-        "start_date": ("restriction.period.start", str),
-        "focus": ("focus", lambda v: _reference(v, "input.focus")),
-        "for_": ("for", lambda v: _reference(v, "input.for")),
-    }
     edits: dict[str, Any] = {}
-    for name, value in given.items():
-        path, convert = converters[name]
-        edits[path] = None if value is None else convert(value)
+    for name, (path, convert) in _UPDATES.items():
+        value = getattr(changes, name)
+        if value is not strawberry.UNSET:
+            edits[path] = None if value is None else convert(value)
     return edits
 
 
@@ -144,7 +141,7 @@ def _answer(info: Info, resource: Resource) -> Task:
 
 
 def _target(id: strawberry.ID, expected_version: str | None) -> tuple[str, str | None]:
-    return task_id(str(id), "id"), elements.version_id(expected_version, "expectedVersion")
+    return task_id(str(id), "id"), elements.version_id(_given(expected_version), "expectedVersion")
 
 
 def _writer(info: Info) -> TaskWriter:
@@ -186,7 +183,7 @@ class Mutation:
             UpdateTaskInput,
             strawberry.argument(description="Left out stays as it is; null clears."),
         ],
-        expected_version: ExpectedVersion = None,
+        expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
         target, version = _target(id, expected_version)
         edits = _edits(input)
@@ -205,17 +202,16 @@ class Mutation:
         status_reason: Annotated[
             CodeableConceptInput | None,
             strawberry.argument(description="Why the Task gets this status."),
-        ] = None,
+        ] = strawberry.UNSET,
         business_status: Annotated[
             CodeableConceptInput | None,
             strawberry.argument(description="The new funnel step; left out stays, null clears."),
         ] = strawberry.UNSET,
-        expected_version: ExpectedVersion = None,
+        expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
         target, version = _target(id, expected_version)
-        reason = elements.status_reason(
-            status_reason.to_fhir() if status_reason else None, "statusReason"
-        )
+        given = _given(status_reason)
+        reason = elements.status_reason(given.to_fhir() if given else None, "statusReason")
         written = await _writer(info).change_status(
             target,
             status.code,
@@ -233,8 +229,8 @@ class Mutation:
         owner: Annotated[
             ReferenceInput | None,
             strawberry.argument(description="The new owner, 'Type/id'; null unassigns."),
-        ] = None,
-        expected_version: ExpectedVersion = None,
+        ] = strawberry.UNSET,
+        expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
         target, version = _target(id, expected_version)
         element = _reference(owner, "owner", OWNER_TYPES)
@@ -260,7 +256,7 @@ class Mutation:
 
     @strawberry.mutation(description="Remove the owner; the status is left as it is.")
     async def release_task(
-        self, info: Info, id: TaskId, expected_version: ExpectedVersion = None
+        self, info: Info, id: TaskId, expected_version: ExpectedVersion = strawberry.UNSET
     ) -> Task:
         target, version = _target(id, expected_version)
         return _answer(info, await _writer(info).release(target, expected_version=version))
@@ -278,7 +274,7 @@ class Mutation:
         text: Annotated[str, strawberry.argument(description="The note.")],
         author: Annotated[
             ReferenceInput | None, strawberry.argument(description="Who wrote it, 'Type/id'.")
-        ] = None,
+        ] = strawberry.UNSET,
     ) -> Task:
         target = task_id(str(id), "id")
         note = elements.text(text, "text")

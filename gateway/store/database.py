@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS number_idx (
 CREATE INDEX IF NOT EXISTS number_by_resource ON number_idx (rid, pid);
 """
 
+# Indexes that serve common sorts of a whole type (the work queue's order first).
+_SORT_INDEXES = (
+    "task_sort_queue ON task_sort (priority_order DESC, (due_date IS NULL), due_date)",
+    "task_sort_due ON task_sort ((due_date IS NULL), due_date)",
+    "task_sort_authored ON task_sort (authored_on)",
+    "task_sort_modified ON task_sort (modified)",
+)
 _SQL_TYPES = {"date": "INTEGER", "number": "REAL", "token": "TEXT", "string": "TEXT"}
 
 
@@ -92,6 +99,7 @@ def _sort_table_ddl() -> str:
             for column, param in sort_columns(resource_type).items()
         )
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY{columns});")
+    statements += [f"CREATE INDEX IF NOT EXISTS {index};" for index in _SORT_INDEXES]
     return "\n".join(statements)
 
 
@@ -128,13 +136,14 @@ class Database:
         read, so a version checked inside it cannot change before COMMIT, even when another
         process writes to the same file."""
         with self._lock:
-            self._connection.execute("BEGIN")
+            self._connection.execute("BEGIN IMMEDIATE")
             try:
                 yield self._connection
+                self._connection.execute("COMMIT")
             except BaseException:
-                self._connection.execute("ROLLBACK")
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
                 raise
-            self._connection.execute("COMMIT")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

