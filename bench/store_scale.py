@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -20,12 +19,9 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from gateway.store import FhirStore, create_store_app  # noqa: E402
-from gateway.store.bundles import searchset  # noqa: E402
-from gateway.store.query import QueryBuilder  # noqa: E402
-from gateway.store.search_request import parse_search  # noqa: E402
+from gateway.store import FhirStore, create_store_app
+from gateway.store.bundles import searchset
+from gateway.store.search_request import encode_page_token
 
 SNOMED = "http://snomed.info/sct"
 ROLES = [
@@ -106,6 +102,10 @@ def generate_tasks(count: int, seed: int = 7) -> Iterator[dict[str, Any]]:
 
 def load(store: FhirStore, count: int, batch: int = 2000) -> float:
     started = time.perf_counter()
+    store.load(
+        {"resourceType": "Practitioner", "id": f"p{n}", "name": [{"family": f"Doe{n}"}]}
+        for n in range(200)
+    )
     pending: list[dict[str, Any]] = []
     for task in generate_tasks(count):
         pending.append(task)
@@ -126,14 +126,6 @@ def timed(action: Callable[[], object], runs: int, warmup: int = 3) -> float:
         action()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
-
-
-def explain(store: FhirStore, params: list[tuple[str, str]]) -> list[str]:
-    request = parse_search("Task", params)
-    sql = QueryBuilder(request, store._db.param_ids).page(limit=request.count + 1)
-    with store._db.read() as connection:
-        rows = connection.execute("EXPLAIN QUERY PLAN " + sql.text, sql.args).fetchall()
-    return [row[-1] for row in rows]
 
 
 def main() -> None:
@@ -162,15 +154,31 @@ def main() -> None:
         "_revinclude:iterate, 50 roots": tree,
         "sorted, no filter": [("_sort", "-priority-order,due-date"), ("_count", "50")],
         "queue _total=accurate": [*QUEUE, ("_total", "accurate")],
+        "queue, rare status": [("status", "entered-in-error"), *QUEUE[1:]],
+        "authored-on range, by id": [("authored-on", "ge2026-10-01"), ("_count", "50")],
+        "owner + _include=Task:owner": [
+            ("owner", "Practitioner/p7"),
+            ("_include", "Task:owner"),
+            ("_sort", "-_lastUpdated"),
+        ],
     }
     print(f"\nstore-level timings (median of {args.runs} after warm-up), including Bundle JSON:")
     for label, params in searches.items():
         result = store.search("Task", params, base_url="http://bench/fhir/R4")
-        ms = timed(lambda p=params: searchset(store.search("Task", p), "http://b"), args.runs)
+
+        def run(params: list[tuple[str, str]] = params) -> None:
+            searchset(store.search("Task", params), "http://bench/fhir/R4")
+
+        ms = timed(run, args.runs)
         print(
             f"  {label:32s} {ms:8.2f} ms  "
             f"({len(result.matches)} matches, {len(result.included)} included)"
         )
+    first = store.search("Task", QUEUE)
+    assert first.next_after is not None
+    page_two = [*QUEUE, ("_page_token", encode_page_token(first.next_after))]
+    ms = timed(lambda: store.search("Task", page_two), args.runs)
+    print(f"  {'queue search, next page':32s} {ms:8.2f} ms")
     print(f"  {'read Task/r1':32s} {timed(lambda: store.read('Task', 'r1'), args.runs):8.2f} ms")
     counter = iter(range(10**9))
     body = next(generate_tasks(1))
@@ -181,9 +189,10 @@ def main() -> None:
     print(f"  {'create Task (fsync)':32s} {timed(create, args.runs):8.2f} ms")
     print(f"\nHTTP timings through the ASGI app (median of {args.runs}):")
     asyncio.run(_http_timings(store, searches, args.runs))
-    print("\nEXPLAIN QUERY PLAN, queue search:")
-    for line in explain(store, QUEUE):
-        print("  " + line)
+    for label, params in searches.items():
+        print(f"\nEXPLAIN QUERY PLAN, {label}:")
+        for line in store.query_plan("Task", params):
+            print("  " + line)
     store.close()
     directory.cleanup()
 
@@ -198,7 +207,7 @@ async def _http_timings(
             samples = []
             for n in range(runs + 3):
                 started = time.perf_counter()
-                response = await client.get("Task", params=params)
+                response = await client.get("Task", params=tuple(params))
                 if n >= 3:
                     samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text

@@ -36,10 +36,16 @@ class Settings(BaseSettings):
         {"on-hold", "cancelled"}
     )
     fhir_extra_search_params: Annotated[frozenset[str] | None, NoDecode] = None
+    fhir_recheck_params: Annotated[frozenset[str], NoDecode] = frozenset()
     fhir_paging: Literal["auto", "links", "offset"] = "auto"
     fhir_sort_keys: Literal["standard", "last-wins"] = "standard"
 
-    @field_validator("status_reason_required_for", "fhir_extra_search_params", mode="before")
+    @field_validator(
+        "status_reason_required_for",
+        "fhir_extra_search_params",
+        "fhir_recheck_params",
+        mode="before",
+    )
     @classmethod
     def _split_csv(cls, value: object) -> object:
         if isinstance(value, str):

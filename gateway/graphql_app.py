@@ -72,7 +72,7 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await self._refuse(scope, receive, send, int(declared))
             return
         body = bytearray()
         more = True
@@ -81,7 +81,7 @@ class BodyLimit:
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
             if len(body) > self.max_bytes:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, len(body))
                 return
         sent = False
 
@@ -94,13 +94,17 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
         response: Response = JSONResponse(
             {
                 "errors": [
                     {
                         "message": f"The request body exceeds {self.max_bytes} bytes",
-                        "extensions": {"code": "QUERY_TOO_COMPLEX", "limit": self.max_bytes},
+                        "extensions": {
+                            "code": "QUERY_TOO_COMPLEX",
+                            "limit": self.max_bytes,
+                            "value": size,
+                        },
                     }
                 ]
             },

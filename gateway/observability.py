@@ -68,5 +68,13 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+            log.info("%s %s %d %.1fms", scope["method"], _route(scope["path"]), status, elapsed_ms)
             request_id_var.reset(token)
+
+
+def _route(path: str) -> str:
+    """The path without resource ids: '/fhir/R4/Patient/123' logs as '/fhir/R4/Patient'."""
+    if path.startswith("/fhir/R4/"):
+        parts = path.split("/")
+        return "/".join(parts[:4]) + ("/..." if len(parts) > 4 else "")
+    return path

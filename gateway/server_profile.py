@@ -30,6 +30,8 @@ class ServerProfile:
     last_wins_sort: bool = False
     # The embedded store: its sorts put missing values last and count no priority as routine.
     embedded: bool = False
+    # Search parameters whose filtering the server gets wrong: the gateway re-checks results.
+    recheck: frozenset[str] = frozenset()
 
     def supports(self, param: str) -> bool:
         return param in R4_TASK_PARAMS or param in self.extra_task_params
@@ -75,6 +77,7 @@ class ServerProfileCache:
             links=is_statement if paging == "auto" else paging == "links",
             last_wins_sort=settings.fhir_sort_keys == "last-wins",
             embedded=settings.embedded,
+            recheck=settings.fhir_recheck_params,
         )
 
 

@@ -77,10 +77,12 @@ def settings_for(name: str, medplum_base_url: str | None = None, **extra: Any) -
         return Settings(store_path=":memory:", **common)
     return Settings(
         fhir_base_url=medplum_base_url,
-        # Medplum's router: no CapabilityStatement, pages by _offset, last _sort key wins.
+        # Medplum's router: no CapabilityStatement, pages by _offset, last _sort key wins,
+        # and its due-date filter lets through Tasks due after the bound (fhir-notes.md).
         fhir_paging="offset",
         fhir_sort_keys="last-wins",
         fhir_extra_search_params=frozenset({"due-date", "priority-order"}),
+        fhir_recheck_params=frozenset({"due-date"}),
         **common,
     )
 

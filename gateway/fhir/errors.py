@@ -43,13 +43,14 @@ def _retry_after(response: httpx.Response) -> int | None:
 def error_for_response(response: httpx.Response, body: Any) -> GatewayError:
     """The GatewayError for a non-2xx FHIR answer (404/410, 409/412, 400/422, 401/403, 429, 5xx)."""
     status = response.status_code
-    detail = outcome_text(body)
     if status in (404, 410):
         return NotFoundError("The FHIR resource does not exist")
     if status in (409, 412):
         return VersionConflictError("The resource was changed by someone else")
     if status in (400, 422):
-        return BadUserInputError(f"The FHIR server refused the request: {detail or status}")
+        # The server's diagnostics can quote stored content the caller never sent (PHI):
+        # they stay out of the answer and out of the logs.
+        return BadUserInputError(f"The FHIR server refused the request ({status})")
     if status == 401:
         return UnauthenticatedError("The FHIR server refused our credentials")
     if status == 403:

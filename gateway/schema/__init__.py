@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.extensions.add_validation_rules import AddValidationRules
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
@@ -45,11 +50,14 @@ class GatewaySchema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> GatewaySchema:
     """A new schema; limits and introspection follow the settings (defaults without)."""
     settings = settings or Settings()
-    rules = limit_rules(settings.max_depth, settings.max_aliases, settings.max_tokens)
+    rules = limit_rules(settings.max_depth, settings.max_aliases)
+    max_tokens = settings.max_tokens
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         ParserCache,
         ValidationCache,
         lambda: AddValidationRules(rules),
+        # The parser itself stops at the limit, before a huge document costs any time.
+        lambda: MaxTokensLimiter(max_tokens),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 
 from gateway.errors import GatewayError
 from gateway.observability import request_id_var
+from gateway.schema.limits import too_complex
 
 log = logging.getLogger("gateway.graphql")
 MASKED_MESSAGE = "Internal server error"
+# graphql-core's parser: "Document contains more than N tokens. Parsing aborted."
+_TOO_MANY_TOKENS = re.compile(r"more than (\d+) tokens")
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:
@@ -28,8 +32,16 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         return shape_error(original)
     elif error.extensions and error.extensions.get("code"):
         return error
+    elif isinstance(error, GraphQLSyntaxError) and (
+        tokens := _TOO_MANY_TOKENS.search(error.message)
+    ):
+        limit = int(tokens.group(1))
+        return shape_error(too_complex("token", limit, limit + 1))
     elif isinstance(error, GraphQLSyntaxError):
         extensions, message = {"code": "GRAPHQL_PARSE_FAILED"}, error.message
+    elif isinstance(original, ValueError | TypeError) and not error.path:
+        # A literal in the document that its scalar refuses (an inline bad DateTime).
+        extensions, message = {"code": "BAD_USER_INPUT"}, error.message
     elif original is None and not error.path:
         extensions, message = {"code": "GRAPHQL_VALIDATION_FAILED"}, error.message
     else:

@@ -1,4 +1,4 @@
-"""Query cost limits (depth, aliases, tokens) as validation rules answering QUERY_TOO_COMPLEX."""
+"""Query cost limits: depth and aliases as a validation rule; tokens are capped in the parser."""
 
 from __future__ import annotations
 
@@ -13,89 +13,85 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
-    Source,
-    TokenKind,
     ValidationContext,
     ValidationRule,
 )
-from graphql.language import Lexer
+
+# Introspection (GraphiQL's docs) is deep by nature and costs no FHIR request.
+_INTROSPECTION = frozenset({"__schema", "__type"})
 
 
-def _too_complex(what: str, limit: int, value: int) -> GraphQLError:
+def too_complex(what: str, limit: int, value: int) -> GraphQLError:
     return GraphQLError(
         f"The query exceeds the {what} limit of {limit} (it has {value})",
         extensions={"code": "QUERY_TOO_COMPLEX", "limit": limit, "value": value},
     )
 
 
-class _Walker:
-    """Measures an operation with fragments expanded where they are spread, so a fragment
-    cannot hide depth or aliases; a fragment cycle (itself invalid) ends the walk."""
+class _Measure:
+    """Depth and alias count of selections with fragments expanded where spread.
+
+    Each fragment is measured once and its figures reused at every spread, so a fragment
+    spread many times costs no more time than one. A fragment cycle (itself invalid)
+    counts as nothing.
+    """
 
     def __init__(self, fragments: dict[str, FragmentDefinitionNode]) -> None:
-        self.fragments = fragments
-        self.aliases = 0
+        self._fragments = fragments
+        self._done: dict[str, tuple[int, int]] = {}
+        self._active: set[str] = set()
 
-    def depth(self, selection_set: SelectionSetNode | None, active: frozenset[str]) -> int:
-        if selection_set is None:
-            return 0
-        deepest = 0
-        for node in selection_set.selections:
-            if isinstance(node, FieldNode):
-                if node.alias is not None:
-                    self.aliases += 1
-                below = self.depth(node.selection_set, active)
-                deepest = max(deepest, 1 + below if node.selection_set else 1)
-            elif isinstance(node, InlineFragmentNode):
-                deepest = max(deepest, self.depth(node.selection_set, active))
-            elif isinstance(node, FragmentSpreadNode):
-                name = node.name.value
-                fragment = self.fragments.get(name)
-                if fragment is not None and name not in active:
-                    deepest = max(deepest, self.depth(fragment.selection_set, active | {name}))
-        return deepest
+    def selection_set(self, node: SelectionSetNode | None) -> tuple[int, int]:
+        if node is None:
+            return 0, 0
+        depth = aliases = 0
+        for selection in node.selections:
+            if isinstance(selection, FieldNode):
+                if selection.name.value in _INTROSPECTION:
+                    continue
+                below, inner = self.selection_set(selection.selection_set)
+                depth = max(depth, 1 + below)
+                aliases += inner + (1 if selection.alias is not None else 0)
+            elif isinstance(selection, InlineFragmentNode):
+                below, inner = self.selection_set(selection.selection_set)
+                depth, aliases = max(depth, below), aliases + inner
+            elif isinstance(selection, FragmentSpreadNode):
+                below, inner = self.fragment(selection.name.value)
+                depth, aliases = max(depth, below), aliases + inner
+        return depth, aliases
+
+    def fragment(self, name: str) -> tuple[int, int]:
+        if name in self._done:
+            return self._done[name]
+        definition = self._fragments.get(name)
+        if definition is None or name in self._active:
+            return 0, 0
+        self._active.add(name)
+        measured = self.selection_set(definition.selection_set)
+        self._active.discard(name)
+        self._done[name] = measured
+        return measured
 
 
-def limit_rules(max_depth: int, max_aliases: int, max_tokens: int) -> list[type[ASTValidationRule]]:
+def limit_rules(max_depth: int, max_aliases: int) -> list[type[ASTValidationRule]]:
     class QueryLimitsRule(ValidationRule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
-            document = context.document
-            source = document.loc.source if document.loc is not None else None
-            if source is not None:
-                tokens = _count_tokens(source.body, max_tokens)
-                if tokens > max_tokens:
-                    context.report_error(_too_complex("token", max_tokens, tokens))
-                    return
+            definitions = context.document.definitions
             fragments = {
-                d.name.value: d
-                for d in document.definitions
-                if isinstance(d, FragmentDefinitionNode)
+                d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)
             }
-            for definition in document.definitions:
+            measure = _Measure(fragments)
+            for definition in definitions:
                 if not isinstance(definition, OperationDefinitionNode):
                     continue
-                walker = _Walker(fragments)
-                depth = walker.depth(definition.selection_set, frozenset())
+                depth, aliases = measure.selection_set(definition.selection_set)
                 if depth > max_depth:
-                    context.report_error(_too_complex("depth", max_depth, depth))
-                if walker.aliases > max_aliases:
-                    context.report_error(_too_complex("alias", max_aliases, walker.aliases))
+                    context.report_error(too_complex("depth", max_depth, depth))
+                if aliases > max_aliases:
+                    context.report_error(too_complex("alias", max_aliases, aliases))
 
         def enter(self, *args: Any) -> Any:
             return self.BREAK
 
     return [QueryLimitsRule]
-
-
-def _count_tokens(body: str, stop_after: int) -> int:
-    lexer = Lexer(Source(body))
-    count = 0
-    try:
-        while lexer.advance().kind != TokenKind.EOF:
-            count += 1
-            if count > stop_after:
-                break
-    except GraphQLError:
-        pass
-    return count

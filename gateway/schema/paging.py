@@ -55,10 +55,13 @@ class SegmentedSearch:
         first: int,
         links: bool,
         want_total: bool,
+        includes: Params | None = None,
     ) -> None:
         self._fhir = fhir
         self._cursors = cursors
         self._segments = segments
+        # Includes change what comes along, not which Tasks: a cursor outlives them.
+        self._includes = includes or []
         self._first = first
         self._links = links
         self._want_total = want_total and len(segments) == 1
@@ -79,12 +82,20 @@ class SegmentedSearch:
             if not done:
                 return result
             segment, position = segment + 1, {"g": segment + 1}
-        # A page that ends exactly where a segment ends may have more in the next segments.
-        result.has_next = result.has_next or segment < len(self._segments)
+        # A page that ends exactly where a segment ends: more only if a later one has any.
+        if not result.has_next and len(result.items) == self._first:
+            result.has_next = await self._any_after(segment)
         return result
 
+    async def _any_after(self, segment: int) -> bool:
+        for later in range(segment, len(self._segments)):
+            page = await self._fhir.search("Task", [*self._segments[later], ("_count", "1")])
+            if page.matches:
+                return True
+        return False
+
     async def _search(self, segment: int, extra: Params) -> SearchPage:
-        params = list(self._segments[segment]) + extra
+        params = [*self._segments[segment], *self._includes, *extra]
         if self._want_total:
             params.append(("_total", "accurate"))
         return await self._fhir.search("Task", params)

@@ -16,7 +16,14 @@ from gateway.schema.paging import PageResult, SegmentedSearch, check_first
 from gateway.schema.resources import Resource, to_graphql
 from gateway.schema.selection import connection_node_fields
 from gateway.schema.task import Task
-from gateway.schema.task_filter import Params, filter_params, sort_param, validated_id
+from gateway.schema.task_filter import (
+    Keep,
+    Params,
+    due_date_check,
+    filter_params,
+    sort_param,
+    validated_id,
+)
 from gateway.schema.work_queue import queue_segments, role_tokens
 
 # Fields of a listed Task whose references one search can bring along (_include).
@@ -30,7 +37,11 @@ _INCLUDES = {
 
 
 async def _read_page(
-    info: Info, segments: list[Params], first: int, after: str | None
+    info: Info,
+    segments: list[Params],
+    first: int,
+    after: str | None,
+    keep: Keep | None = None,
 ) -> TaskConnection:
     ctx: Context = info.context
     profile = await ctx.profiles.get(ctx.fhir)
@@ -39,12 +50,16 @@ async def _read_page(
     search = SegmentedSearch(
         ctx.fhir,
         ctx.cursors,
-        [[*segment, *includes] for segment in segments],
+        segments,
         first=first,
         links=profile.links,
         want_total=want_total,
+        includes=includes,
     )
     page: PageResult = await search.read(after)
+    if keep is not None:
+        # Cursors still name positions on the server, so dropping items keeps paging sound.
+        page.items = [(resource, cursor) for resource, cursor in page.items if keep(resource)]
     ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
     ctx.loaders.resource_by_ref.prime_resources(page.included)
     return TaskConnection.from_page(page)
@@ -84,7 +99,7 @@ class Query:
         profile = await info.context.profiles.get(info.context.fhir)
         order = sort or TaskSort.LAST_UPDATED_DESC
         params = [*filter_params(filter, profile), sort_param(order, profile)]
-        return await _read_page(info, [params], first, after)
+        return await _read_page(info, [params], first, after, due_date_check(filter, profile))
 
     @strawberry.field(
         description=(
@@ -108,6 +123,7 @@ class Query:
         ctx = info.context
         practitioner_id = validated_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)
+        profile.require("due-date", "taskQueue")
         roles = await ctx.fhir.search_all(
             "PractitionerRole",
             [

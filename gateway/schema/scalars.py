@@ -14,7 +14,8 @@ JSON = NewType("JSON", dict[str, Any])
 # FHIR date, dateTime or instant: a year, optionally month and day, and a time with a zone.
 _FHIR_DATETIME = re.compile(
     r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
-    r"(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?"
+    r"(T([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d{1,9})?(Z|[+-]((0\d|1[0-3]):[0-5]\d|14:00)))?)?)?",
+    re.ASCII,  # \d alone would accept Arabic-Indic and other digits
 )
 
 

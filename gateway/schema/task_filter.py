@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gateway.errors import BadUserInputError
-from gateway.fhir import InvalidReferenceError, Ref, parse_reference
+from gateway.fhir import InvalidReferenceError, Ref, Resource, parse_reference
 from gateway.fhir.references import validate_id
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import CodingInput, TaskFilter
 from gateway.server_profile import ServerProfile
 
 Params = list[tuple[str, str]]
+Keep = Callable[[Resource], bool]
 
 
 def escape(value: str) -> str:
@@ -25,13 +28,16 @@ def token(coding: CodingInput) -> str:
 
 
 def reference_param(text: str, argument: str, *, bare_type: str | None = None) -> str:
-    """'Type/id' validated (a bare id allowed when ``bare_type`` is given), else BAD_USER_INPUT."""
+    """'Type/id' validated, else BAD_USER_INPUT; with ``bare_type``, a bare id or that type."""
     try:
         if bare_type is not None and "/" not in text:
             return str(Ref(bare_type, text))
-        return str(parse_reference(text))
+        ref = parse_reference(text)
     except InvalidReferenceError as exc:
         raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+    if bare_type is not None and ref.type != bare_type:
+        raise BadUserInputError(f"{argument}: must name a {bare_type}", argument=argument)
+    return str(ref)
 
 
 def filter_params(task_filter: TaskFilter | None, profile: ServerProfile) -> Params:
@@ -92,3 +98,27 @@ def validated_id(value: str, argument: str) -> str:
         return validate_id(value)
     except InvalidReferenceError as exc:
         raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+
+
+def due_date_check(task_filter: TaskFilter | None, profile: ServerProfile) -> Keep | None:
+    """A re-check of the due-date bounds, for servers whose due-date filter is unreliable.
+
+    Bounds compare as FHIR text to the bound's precision ('2026-11-15' covers that day).
+    """
+    if task_filter is None or "due-date" not in profile.recheck:
+        return None
+    before, after = task_filter.due_before, task_filter.due_after
+    if before is None and after is None:
+        return None
+
+    def keep(task: Resource) -> bool:
+        restriction = task.get("restriction")
+        period = restriction.get("period") if isinstance(restriction, dict) else None
+        due = period.get("end") if isinstance(period, dict) else None
+        if not isinstance(due, str):
+            return False
+        return (before is None or due[: len(before)] <= before) and (
+            after is None or due[: len(after)] >= after
+        )
+
+    return keep

@@ -76,8 +76,8 @@ def batch_response(entries: Sequence[tuple[dict[str, Any], str | None]]) -> str:
 
 def _entry(base: str, entry: Entry, mode: str, elements: Sequence[str] | None) -> str:
     text = entry.json if elements is None else dumps(_subset(json.loads(entry.json), elements))
-    meta = {"fullUrl": f"{base}/{entry.type}/{entry.id}", "search": {"mode": mode}}
-    return _raw_entry(meta, text)
+    full_url = json.dumps(f"{base}/{entry.type}/{entry.id}", ensure_ascii=False)
+    return f'{{"fullUrl":{full_url},"search":{{"mode":"{mode}"}},"resource":{text}}}'
 
 
 def _raw_entry(meta: dict[str, Any], resource_text: str | None) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Versions whose tables this code rebuilds (sort tables changed); their data is kept.
+_REBUILT_VERSIONS = (1,)
 BUSY_TIMEOUT_MS = 15_000
 
 _SCHEMA = """
@@ -77,14 +79,21 @@ CREATE TABLE IF NOT EXISTS number_idx (
 CREATE INDEX IF NOT EXISTS number_by_resource ON number_idx (rid, pid);
 """
 
-# Indexes that serve common sorts of a whole type (the work queue's order first).
+# Indexes that read a whole type in the exact order of a sort, ties by id: the work queue's
+# order, and each date both ways (ascending puts missing values last: SQLite sorts NULL first).
 _SORT_INDEXES = (
-    "task_sort_queue ON task_sort (priority_order DESC, (due_date IS NULL), due_date)",
-    "task_sort_due ON task_sort ((due_date IS NULL), due_date)",
-    "task_sort_authored ON task_sort (authored_on)",
-    "task_sort_modified ON task_sort (modified)",
+    "task_sort_queue ON task_sort (priority_order DESC, (due_date IS NULL), due_date, id)",
+    "task_sort_due ON task_sort ((due_date IS NULL), due_date, id)",
+    "task_sort_due_desc ON task_sort (due_date DESC, id)",
+    "task_sort_authored ON task_sort ((authored_on IS NULL), authored_on, id)",
+    "task_sort_authored_desc ON task_sort (authored_on DESC, id)",
+    "task_sort_modified ON task_sort ((modified IS NULL), modified, id)",
+    "task_sort_modified_desc ON task_sort (modified DESC, id)",
 )
 _SQL_TYPES = {"date": "INTEGER", "number": "REAL", "token": "TEXT", "string": "TEXT"}
+
+
+IndexBuilder = Callable[[sqlite3.Connection, Mapping[tuple[str, str], int]], None]
 
 
 class SchemaVersionError(RuntimeError):
@@ -98,7 +107,8 @@ def _sort_table_ddl() -> str:
             f", {column} {_SQL_TYPES[param.type]}"
             for column, param in sort_columns(resource_type).items()
         )
-        statements.append(f"CREATE TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY{columns});")
+        keys = "rid INTEGER PRIMARY KEY, id TEXT NOT NULL"
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({keys}{columns});")
     statements += [f"CREATE INDEX IF NOT EXISTS {index};" for index in _SORT_INDEXES]
     return "\n".join(statements)
 
@@ -112,7 +122,9 @@ class Database:
         self.param_ids: dict[tuple[str, str], int] = {}
 
     @classmethod
-    def open(cls, path: str) -> Database:
+    def open(cls, path: str, *, rebuild_index: IndexBuilder) -> Database:
+        """Open or create the file; ``rebuild_index`` refills the index tables of a file
+        written by an older schema, inside the migrating transaction."""
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: no implicit transactions; every transaction below is explicit.
@@ -120,7 +132,7 @@ class Database:
         database = cls(connection)
         try:
             database._configure(file_backed=path != ":memory:")
-            database._migrate()
+            database._migrate(rebuild_index)
         except BaseException:
             connection.close()
             raise
@@ -165,24 +177,31 @@ class Database:
         execute("PRAGMA synchronous = FULL")
         execute("PRAGMA cache_size = -65536")
         execute("PRAGMA temp_store = MEMORY")
+        # Reads straight from the OS page cache instead of copying pages into SQLite's cache.
+        execute("PRAGMA mmap_size = 268435456")
 
-    def _migrate(self) -> None:
+    def _migrate(self, rebuild_index: IndexBuilder) -> None:
         with self.write() as connection:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION):
+            if version not in (0, SCHEMA_VERSION, *_REBUILT_VERSIONS):
                 raise SchemaVersionError(
                     f"store schema version {version}; this code reads version {SCHEMA_VERSION}"
                 )
+            if version in _REBUILT_VERSIONS:
+                for table in SORT_TABLES.values():
+                    connection.execute(f"DROP TABLE IF EXISTS {table}")
             for statement in (_SCHEMA + _sort_table_ddl()).split(";"):
                 if statement.strip():
                     connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             connection.executemany(
                 "INSERT OR IGNORE INTO search_params (type, name) VALUES (?, ?)",
                 [(t, p.name) for t in indexed_types() for p in indexed_params(t)],
             )
             rows = connection.execute("SELECT type, name, pid FROM search_params").fetchall()
-        self.param_ids = {(t, n): pid for t, n, pid in rows}
+            self.param_ids = {(t, n): pid for t, n, pid in rows}
+            if version in _REBUILT_VERSIONS:
+                rebuild_index(connection, self.param_ids)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _retry_while_locked(self, action: Callable[[], object]) -> None:
         deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000

@@ -64,7 +64,8 @@ def date_range(text: str) -> tuple[int, int]:
 def format_instant(ms: int) -> str:
     """A FHIR instant with milliseconds, e.g. 2026-11-25T12:00:00.123Z."""
     moment = _EPOCH + timedelta(milliseconds=ms)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    # strftime's %Y does not pad years before 1000 on every platform.
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def format_http_date(ms: int) -> str:

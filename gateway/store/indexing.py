@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,32 +41,36 @@ def normalize_string(text: str) -> str:
 
 def extract(resource_type: str, resource: Mapping[str, Any]) -> IndexEntries:
     entries = IndexEntries()
-    sorted_by = {p.name: column for column, p in sort_columns(resource_type).items()}
-    for param in indexed_params(resource_type):
-        values = param.derive(resource) if param.derive else list(_walk_all(resource, param))
+    for param, paths, column in _plan(resource_type):
+        values = param.derive(resource) if param.derive else _values(resource, paths)
         keys = _ENTRY_BUILDERS[param.type](param, values, entries)
-        column = sorted_by.get(param.name)
         if column is not None:
             entries.sort[column] = min(keys) if keys else None
     return entries
 
 
-def _walk_all(resource: Mapping[str, Any], param: SearchParam) -> Iterator[Any]:
-    for path in param.paths:
-        yield from _walk(resource, path.split("."))
+@functools.cache
+def _plan(
+    resource_type: str,
+) -> tuple[tuple[SearchParam, tuple[tuple[str, ...], ...], str | None], ...]:
+    """Per parameter: the element paths split into steps, and the sort column it fills."""
+    sorted_by = {p.name: column for column, p in sort_columns(resource_type).items()}
+    return tuple(
+        (p, tuple(tuple(path.split(".")) for path in p.paths), sorted_by.get(p.name))
+        for p in indexed_params(resource_type)
+    )
 
 
-def _walk(node: Any, steps: list[str]) -> Iterator[Any]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item, steps)
-        return
-    if not steps:
-        if node is not None:
-            yield node
-        return
-    if isinstance(node, Mapping):
-        yield from _walk(node.get(steps[0]), steps[1:])
+def _values(resource: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> list[Any]:
+    """The values at the paths, lists flattened at every step (a FHIRPath-like walk)."""
+    found: list[Any] = []
+    for steps in paths:
+        nodes: list[Any] = [resource]
+        for step in steps:
+            nodes = [n.get(step) for n in nodes if isinstance(n, Mapping)]
+            nodes = [i for n in nodes for i in (n if isinstance(n, list) else [n]) if i is not None]
+        found += nodes
+    return found
 
 
 def _tokens(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:

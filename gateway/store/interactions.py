@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,13 @@ class Interactions:
             return self._dispatch(request, base)
         except StoreError as exc:
             return error_reply(exc.status, exc.outcome())
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                # Another process held the write lock past the busy timeout.
+                outcome = operation_outcome("error", "transient", "The store is busy; retry")
+                reply = error_reply(503, outcome)
+                reply.headers["Retry-After"] = "1"
+                return reply
             log.exception("embedded FHIR store failed on %s", request.method)
             outcome = operation_outcome("fatal", "exception", "Internal error in the FHIR store")
             return error_reply(500, outcome)
@@ -79,7 +86,11 @@ class Interactions:
         if key is None:
             raise ResourceNotFoundError(f"No FHIR endpoint at {request.path!r}")
         methods = self._routes[key]
-        handler = methods.get(request.method.upper())
+        method = request.method.upper()
+        if method == "HEAD" and "GET" in methods:
+            reply = methods["GET"](request, base, segments)
+            return Reply(reply.status, None, reply.headers)
+        handler = methods.get(method)
         if handler is None:
             error = MethodNotAllowedError(f"{request.method} is not allowed on {request.path!r}")
             reply = error_reply(405, error.outcome())
@@ -99,8 +110,14 @@ class Interactions:
         return Reply(200, bundles.searchset(result, base))
 
     def _create(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
-        stored = self.store.create(segments[0], _json_body(request))
-        return _resource_reply(201, stored, base, request, location=True)
+        criteria = request.headers.get("if-none-exist")
+        if criteria is None:
+            stored, created = self.store.create(segments[0], _json_body(request)), True
+        else:
+            stored, created = self.store.create_unless_exists(
+                segments[0], _json_body(request), criteria
+            )
+        return _resource_reply(201 if created else 200, stored, base, request, location=created)
 
     def _read(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
         return _resource_reply(200, self.store.read(segments[0], segments[1]), base, request)

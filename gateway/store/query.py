@@ -2,32 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.store.errors import InvalidRequestError
-from gateway.store.search_params import SORT_TABLES, SearchParam
+from gateway.store.matching import (
+    Sql,
+    all_of,
+    any_of,
+    args_of,
+    column_token,
+    date_match,
+    exact_join,
+    extend,
+    marks,
+    negate,
+    values_match,
+)
+from gateway.store.search_params import SORT_TABLES
 from gateway.store.search_request import Filter, SearchRequest, SortKey
-from gateway.store.search_values import RangeValue, ReferenceValue, StringValue, TokenValue
+from gateway.store.search_values import RangeValue, TokenValue
 
+# Per parameter type: the index table, its value column, its index by resource.
 _TABLES = {
-    "token": ("token_idx", "code"),
-    "reference": ("reference_idx", "target_id"),
-    "date": ("date_idx", "low"),
-    "string": ("string_idx", "value"),
-    "number": ("number_idx", "value"),
+    "token": ("token_idx", "code", "token_by_resource"),
+    "reference": ("reference_idx", "target_id", "reference_by_resource"),
+    "date": ("date_idx", "low", "date_by_resource"),
+    "string": ("string_idx", "value", "string_by_resource"),
+    "number": ("number_idx", "value", "number_by_resource"),
 }
 # How selective a filter of each kind usually is; the most selective one drives the query.
 _DRIVER_RANK = {"reference": 1, "token": 2, "string": 4, "date": 5, "number": 6}
 
 
-@dataclass
-class Sql:
-    """A fragment of SQL and its arguments, in order."""
-
-    text: str
-    args: list[Any] = field(default_factory=list)
+_Key = tuple[Sql, bool, bool]  # sort expression, descending, may be missing
 
 
 @dataclass
@@ -35,6 +44,7 @@ class _Condition:
     probe: Sql  # a test of one candidate row
     driver: Sql | None = None  # the same test as ``rid IN (...)``, to start from
     join: Sql | None = None  # the same test on an index table ``d`` joined first
+    rids: Sql | None = None  # the rids the driver selects
     rank: tuple[int, int] = (99, 0)
     cheap: bool = False  # a test of columns already at hand (resources, sort table)
 
@@ -57,30 +67,105 @@ class QueryBuilder:
         self._conditions = [self._condition(f) for f in request.filters]
         candidates = [c for c in self._conditions if c.driver is not None]
         self._driver = min(candidates, key=lambda c: c.rank) if candidates else None
+        if request.after is not None and len(request.after) != len(self._sort_exprs()):
+            raise InvalidRequestError("_page_token does not belong to this search's _sort")
 
     def page(self, *, limit: int) -> Sql:
         keys = self._sort_exprs()
-        where = self._where()
+        where = self._where(with_driver=True)
         if self.request.after is not None:
             where.append(self._keyset(keys, list(self.request.after)))
-        columns = ", ".join(["r.rid", "r.id", *(k.text for k, _, _ in keys)])
-        sql = Sql(f"SELECT {columns} FROM {self._from(sorted_walk=True)}")
-        sql.args += _args(k for k, _, _ in keys)
-        _extend(sql, " WHERE ", where)
-        order: list[Sql] = []
-        for expr, descending, nullable in keys:
-            # SQLite sorts NULL first ascending and last descending; missing values go last.
-            if nullable and not descending:
-                order.append(Sql(f"{expr.text} IS NULL", expr.args))
-            order.append(Sql(expr.text + (" DESC" if descending else ""), expr.args))
-        sql.text += " ORDER BY " + ", ".join(o.text for o in order) + " LIMIT ? OFFSET ?"
-        sql.args += [*_args(order), limit, self.request.offset]
-        return sql
+        return self._select(Sql(self._from(sorted_walk=True)), where, keys, limit)
 
     def count(self) -> Sql:
-        sql = Sql(f"SELECT count(*) FROM {self._from(sorted_walk=False)}")
-        _extend(sql, " WHERE ", self._where())
+        source = self._from(sorted_walk=False) if self._conditions else "resources r"
+        sql = Sql(f"SELECT count(*) FROM {source}")
+        extend(sql, " WHERE ", self._where(with_driver=True))
         return sql
+
+    def can_walk(self) -> bool:
+        """Whether a first page may be looked for among the first rows of an index in the
+        search's order (see ``walk``) before the most selective filter drives instead."""
+        driven = self._driver is not None and self._driver.rids is not None
+        return driven and self.request.offset == 0 and bool(self._walk_keys()[1])
+
+    def driver_size(self, cap: int) -> Sql:
+        """How many index rows the driving filter starts from, counted up to ``cap``."""
+        rids = self._driver.rids if self._driver is not None else None
+        if rids is None:
+            raise ValueError("this search has no filter to drive it")
+        return Sql(f"SELECT count(*) FROM ({rids.text} LIMIT ?)", [*rids.args, cap])
+
+    def walk_head(self, rows: int, *, columns: str = "rid", offset: int = 0) -> Sql:
+        """The first ``rows`` rows in the order of the search's leading sort keys that one
+        table holds: the sort table, or resources (_id, _lastUpdated, and the default _id)."""
+        table, keys = self._walk_keys()
+        order = _order(keys)
+        if table == "resources":
+            where = [Sql("r.type = ?", [self._type]), Sql("r.deleted = 0")]
+            sql = Sql(f"SELECT {columns} FROM resources r")
+        else:
+            where = []
+            sql = Sql(f"SELECT {columns} FROM {table} s")
+        if self.request.after is not None:
+            # A later page: its head starts at the previous page's last row (ties included).
+            # The unary + keeps SQLite from splitting the OR over indexes and then sorting;
+            # a bound on a first key that is never missing still lets it seek.
+            after = list(self.request.after[: len(keys)])
+            start = any_of([self._keyset(keys, after), _same(keys, after)])
+            where.append(Sql(f"+({start.text})", start.args))
+            first, descending, nullable = keys[0]
+            if not nullable:
+                where.append(Sql(f"{first.text} {'<=' if descending else '>='} ?", [after[0]]))
+        if where:
+            extend(sql, " WHERE ", where)
+        sql.text += f" ORDER BY {order.text} LIMIT ? OFFSET ?"
+        sql.args += [*order.args, rows, offset]
+        return sql
+
+    def walk_boundary(self, rows: int) -> Sql:
+        """The leading sort keys of the ``rows``-th row of ``walk_head``."""
+        _, keys = self._walk_keys()
+        return self.walk_head(1, columns=", ".join(k.text for k, _, _ in keys), offset=rows - 1)
+
+    def walk(self, *, limit: int, rows: int, boundary: Sequence[Any] | None) -> Sql:
+        """The page among the rows of ``walk_head``: cheap when matches are dense at the top
+        (a work queue), and complete when it finds ``limit`` rows, since every row sorting
+        strictly before ``boundary`` is in the head."""
+        _, keys = self._walk_keys()
+        head = self.walk_head(rows)
+        source = Sql(f"({head.text}) h", head.args)
+        if self._sort_table:
+            source.text += f" CROSS JOIN {self._sort_table} s ON s.rid = h.rid"
+        source.text += " CROSS JOIN resources r ON r.rid = h.rid"
+        where = self._where(with_driver=False)
+        if self.request.after is not None:
+            where.append(self._keyset(self._sort_exprs(), list(self.request.after)))
+        if boundary is not None:
+            where.append(_before(keys, list(boundary)))
+        return self._select(source, where, self._sort_exprs(), limit)
+
+    def _select(self, source: Sql, where: list[Sql], keys: list[_Key], limit: int) -> Sql:
+        columns = ", ".join(["r.rid", "r.id", *(k.text for k, _, _ in keys)])
+        sql = Sql(f"SELECT {columns} FROM {source.text}", [*args_of(k for k, _, _ in keys)])
+        sql.args += source.args
+        extend(sql, " WHERE ", where)
+        order = _order(keys)
+        sql.text += f" ORDER BY {order.text} LIMIT ? OFFSET ?"
+        sql.args += [*order.args, limit, self.request.offset]
+        return sql
+
+    def _walk_keys(self) -> tuple[str, list[_Key]]:
+        """The table whose index can order the head, and the leading sort keys it holds."""
+        pairs = list(zip(self.request.sort, self._sort_exprs(), strict=False))
+        if self._sort_table and pairs and pairs[0][0].param.sort_column:
+            leading = _prefix(pairs, lambda k: bool(k.param.sort_column))
+            whole = len(leading) == len(pairs)
+            return self._sort_table, self._sort_exprs() if whole else leading
+        leading = _prefix(pairs, lambda k: k.param.column is not None)
+        if len(leading) == len(pairs):
+            return "resources", self._sort_exprs(tie="r.id")
+        return "resources", leading
 
     def _from(self, *, sorted_walk: bool) -> str:
         # CROSS JOIN fixes the join order in SQLite: the left table is the outer loop.
@@ -100,8 +185,8 @@ class QueryBuilder:
         index = self._conditions.index(self._driver) if self._driver else -1
         return self.request.filters[index].param.type
 
-    def _where(self) -> list[Sql]:
-        driver = self._driver
+    def _where(self, *, with_driver: bool) -> list[Sql]:
+        driver = self._driver if with_driver else None
         # The unary + keeps SQLite from walking resources_by_id when a filter should drive.
         index_type = driver is None or driver.rank[0] == 0
         where = [Sql("r.type = ?" if index_type else "+r.type = ?", [self._type])]
@@ -116,41 +201,54 @@ class QueryBuilder:
         param = f.param
         if param.column == "id":
             ids = [v.code for v in f.values if isinstance(v, TokenValue)]
-            sql = Sql(f"r.id IN ({_marks(ids)})", ids)
+            sql = Sql(f"r.id IN ({marks(ids)})", ids)
             return _Condition(sql, sql, rank=(0, len(ids)), cheap=True)
         if param.column == "last_updated":
             ranges = [v for v in f.values if isinstance(v, RangeValue)]
-            parts = [_date_match(v, "r.last_updated", "r.last_updated") for v in ranges]
-            return _Condition(_any(parts), cheap=True)
+            test = any_of([date_match(v, "last_updated", "last_updated") for v in ranges])
+            rids = Sql(f"SELECT rid FROM resources WHERE type = ? AND {test.text}")
+            rids.args += [self._type, *test.args]
+            probe = any_of([date_match(v, "r.last_updated", "r.last_updated") for v in ranges])
+            driver = Sql(f"r.rid IN ({rids.text})", rids.args)
+            return _Condition(probe, driver, rids=rids, rank=(5, len(ranges)), cheap=True)
         if param.type == "token" and param.sort_column and self._sort_table:
-            return _Condition(_column_token(f, f"s.{param.sort_column}"), cheap=True)
-        table, _ = _TABLES[param.type]
+            return _Condition(column_token(f, f"s.{param.sort_column}"), cheap=True)
+        table, _, by_resource = _TABLES[param.type]
         pid = self._pids[self._type, param.name]
         rid = self._rid
+        # A probe must seek by resource: left to itself, SQLite may pick a value index and
+        # scan a whole range per candidate row.
+        probe_from = f"{table} INDEXED BY {by_resource}"
         if f.missing is not None:
-            exists = Sql(f"EXISTS (SELECT 1 FROM {table} WHERE rid = {rid} AND pid = ?)", [pid])
-            return _Condition(_negate(exists) if f.missing else exists)
-        match = _values_match(param, f)
+            exists = Sql(
+                f"EXISTS (SELECT 1 FROM {probe_from} WHERE rid = {rid} AND pid = ?)", [pid]
+            )
+            if f.missing:
+                return _Condition(negate(exists))
+            rids = Sql(f"SELECT DISTINCT rid FROM {table} WHERE pid = ?", [pid])
+            driver = Sql(f"r.rid IN ({rids.text})", rids.args)
+            return _Condition(exists, driver, rids=rids, rank=(7, 1))
+        match = values_match(param, f)
         probe = Sql(
-            f"EXISTS (SELECT 1 FROM {table} WHERE rid = {rid} AND pid = ? AND {match.text})",
+            f"EXISTS (SELECT 1 FROM {probe_from} WHERE rid = {rid} AND pid = ? AND {match.text})",
             [pid, *match.args],
         )
         if f.modifier == "not":
-            return _Condition(_negate(probe))
-        driver = Sql(
-            f"r.rid IN (SELECT rid FROM {table} WHERE pid = ? AND {match.text})",
-            [pid, *match.args],
-        )
+            return _Condition(negate(probe))
+        rids = Sql(f"SELECT rid FROM {table} WHERE pid = ? AND {match.text}", [pid, *match.args])
+        driver = Sql(f"r.rid IN ({rids.text})", rids.args)
         rank = _DRIVER_RANK[param.type] + (4 if f.modifier == "contains" else 0)
-        return _Condition(probe, driver, _exact_join(pid, f), (rank, len(f.values)))
+        return _Condition(probe, driver, exact_join(pid, f), rids, (rank, len(f.values)))
 
-    def _sort_exprs(self) -> list[tuple[Sql, bool, bool]]:
-        keys: list[tuple[Sql, bool, bool]] = []
+    def _sort_exprs(self, tie: str | None = None) -> list[_Key]:
+        """The sort keys, ending with the id that breaks ties (from the sort table when there
+        is one: its indexes end with it)."""
+        keys: list[_Key] = []
         for key in self.request.sort:
             nullable = key.param.column is None and key.param.derive is None
             keys.append((self._sort_expr(key), key.descending, nullable))
         if not any(k.param.column == "id" for k in self.request.sort):
-            keys.append((Sql("r.id"), False, False))
+            keys.append((Sql(tie or ("s.id" if self._sort_table else "r.id")), False, False))
         return keys
 
     def _sort_expr(self, key: SortKey) -> Sql:
@@ -159,17 +257,16 @@ class QueryBuilder:
             return Sql(f"r.{param.column}")
         if param.sort_column is not None and self._sort_table:
             return Sql(f"s.{param.sort_column}")
-        table, column = _TABLES[param.type]
+        table, column, by_resource = _TABLES[param.type]
         aggregate = "max" if key.descending else "min"
         return Sql(
-            f"(SELECT {aggregate}({column}) FROM {table} WHERE rid = r.rid AND pid = ?)",
+            f"(SELECT {aggregate}({column}) FROM {table} INDEXED BY {by_resource} "
+            "WHERE rid = r.rid AND pid = ?)",
             [self._pids[self._type, param.name]],
         )
 
-    def _keyset(self, keys: list[tuple[Sql, bool, bool]], after: list[Any]) -> Sql:
+    def _keyset(self, keys: list[_Key], after: list[Any]) -> Sql:
         """Rows after the previous page's last row, in the search's order (missing last)."""
-        if len(after) != len(keys):
-            raise InvalidRequestError("_page_token does not belong to this search's _sort")
         disjuncts: list[Sql] = []
         for i, (expr, descending, nullable) in enumerate(keys):
             if after[i] is None:
@@ -182,145 +279,49 @@ class QueryBuilder:
             step.text += f"({beyond} OR {expr.text} IS NULL)" if nullable else beyond
             step.args += [*expr.args, after[i]] + (expr.args if nullable else [])
             disjuncts.append(step)
-        return _any(disjuncts) if disjuncts else Sql("0")
+        return any_of(disjuncts) if disjuncts else Sql("0")
 
 
-def _exact_join(pid: int, f: Filter) -> Sql | None:
-    """The filter as a test of index rows ``d`` when one value selects each resource at most
-    once (then the join needs no DISTINCT)."""
-    if len(f.values) != 1:
-        return None
-    value = f.values[0]
-    if isinstance(value, TokenValue) and value.code is not None and value.system is not None:
-        return Sql("d.pid = ? AND d.code = ? AND d.system = ?", [pid, value.code, value.system])
-    if isinstance(value, ReferenceValue) and value.type is not None:
-        return Sql(
-            "d.pid = ? AND d.target_id = ? AND d.target_type = ?", [pid, value.id, value.type]
-        )
-    return None
+def _order(keys: list[_Key]) -> Sql:
+    parts: list[Sql] = []
+    for expr, descending, nullable in keys:
+        # SQLite sorts NULL first ascending and last descending; missing values go last.
+        if nullable and not descending:
+            parts.append(Sql(f"{expr.text} IS NULL", expr.args))
+        parts.append(Sql(expr.text + (" DESC" if descending else ""), expr.args))
+    return Sql(", ".join(p.text for p in parts), args_of(parts))
 
 
-def _column_token(f: Filter, column: str) -> Sql:
-    """A token test on a single-valued code kept in the sort table (Task.status, priority)."""
-    if f.missing is not None:
-        return Sql(f"{column} IS {'' if f.missing else 'NOT '}NULL")
-    codes: list[Any] = []
-    any_code = False
-    for value in f.values:
-        if not isinstance(value, TokenValue) or value.system not in (None, f.param.system):
-            continue
-        if value.code is None:
-            any_code = True
+def _before(keys: list[_Key], boundary: list[Any]) -> Sql:
+    """Rows whose leading sort keys come strictly before ``boundary`` (missing values last)."""
+    disjuncts = []
+    for i, (expr, descending, _) in enumerate(keys):
+        step = Sql("")
+        for prior, (prior_expr, _, _) in zip(boundary[:i], keys[:i], strict=True):
+            step.text += f"{prior_expr.text} IS ? AND "
+            step.args += [*prior_expr.args, prior]
+        if boundary[i] is None:
+            step.text += f"{expr.text} IS NOT NULL"
+            step.args += expr.args
         else:
-            codes.append(value.code)
-    test = Sql(f"{column} IN ({_marks(codes)})", codes) if codes else Sql("0")
-    if any_code:
-        test = Sql(f"{column} IS NOT NULL")
-    if f.modifier == "not":
-        return Sql(f"({column} IS NULL OR NOT {test.text})", test.args)
-    return test
+            step.text += f"{expr.text} {'>' if descending else '<'} ?"
+            step.args += [*expr.args, boundary[i]]
+        disjuncts.append(step)
+    return any_of(disjuncts)
 
 
-def _values_match(param: SearchParam, f: Filter) -> Sql:
-    """The index-row test for the filter's values, ORed, grouped so SQLite can seek by IN."""
-    if param.type == "token":
-        tokens = [(v.system, v.code) for v in f.values if isinstance(v, TokenValue)]
-        return _grouped(tokens, "system", "code")
-    if param.type == "reference":
-        refs = [v for v in f.values if isinstance(v, ReferenceValue)]
-        return _grouped([(v.type, v.id) for v in refs], "target_type", "target_id")
-    parts = []
-    for value in f.values:
-        if isinstance(value, StringValue):
-            parts.append(_string_match(value, f.modifier))
-        elif isinstance(value, RangeValue) and param.type == "date":
-            parts.append(_date_match(value, "low", "high"))
-        elif isinstance(value, RangeValue):
-            parts.append(_number_match(value))
-    return _any(parts)
+def _prefix(pairs: list[tuple[SortKey, _Key]], keep: Callable[[SortKey], bool]) -> list[_Key]:
+    leading = []
+    for key, expr in pairs:
+        if not keep(key):
+            break
+        leading.append(expr)
+    return leading
 
 
-def _grouped(items: Sequence[tuple[str | None, str | None]], qualifier: str, key: str) -> Sql:
-    """``key IN (...)`` per qualifier value (system, target type); None matches any qualifier,
-    and a None key any key (``system|`` searches)."""
-    groups: dict[str | None, list[str | None]] = {}
-    for qualifier_value, key_value in items:
-        groups.setdefault(qualifier_value, []).append(key_value)
-    parts = []
-    for qualifier_value, values in groups.items():
-        tests = [] if qualifier_value is None else [Sql(f"{qualifier} = ?", [qualifier_value])]
-        keys = [v for v in values if v is not None]
-        if len(keys) == len(values):
-            tests.insert(0, Sql(f"{key} IN ({_marks(keys)})", keys))
-        parts.append(_all(tests) if tests else Sql("1"))
-    return _any(parts)
-
-
-def _string_match(value: StringValue, modifier: str | None) -> Sql:
-    if modifier == "exact":
-        return Sql("exact = ?", [value.exact])
-    if modifier == "contains":
-        return Sql("instr(value, ?) > 0", [value.folded])
-    return Sql("(value >= ? AND value < ?)", [value.folded, value.folded + "\U0010ffff"])
-
-
-def _date_match(value: RangeValue, low: str, high: str) -> Sql:
-    pl, ph = int(value.low), int(value.high)
-    # FHIR R4 3.1.1.5.4: compare the resource's range [low, high] with the value's [pl, ph].
-    forms: dict[str, tuple[str, list[Any]]] = {
-        "eq": (f"{low} >= ? AND {low} <= ? AND {high} <= ?", [pl, ph, ph]),
-        "ne": (f"NOT ({low} >= ? AND {high} <= ?)", [pl, ph]),
-        "gt": (f"{high} > ?", [ph]),
-        "lt": (f"{low} < ?", [pl]),
-        "ge": (f"{high} >= ? AND ({high} > ? OR {low} >= ?)", [pl, ph, pl]),
-        "le": (f"{low} <= ? AND ({low} < ? OR {high} <= ?)", [ph, pl, ph]),
-        "sa": (f"{low} > ?", [ph]),
-        "eb": (f"{high} < ?", [pl]),
-        "ap": (f"{low} <= ? AND {high} >= ?", [ph, pl]),
-    }
-    text, args = forms[value.prefix]
-    return Sql(f"({text})", args)
-
-
-def _number_match(value: RangeValue) -> Sql:
-    middle = (value.low + value.high) / 2
-    forms: dict[str, tuple[str, list[Any]]] = {
-        "eq": ("value >= ? AND value < ?", [value.low, value.high]),
-        "ne": ("NOT (value >= ? AND value < ?)", [value.low, value.high]),
-        "gt": ("value > ?", [middle]),
-        "lt": ("value < ?", [middle]),
-        "ge": ("value >= ?", [middle]),
-        "le": ("value <= ?", [middle]),
-        "sa": ("value > ?", [middle]),
-        "eb": ("value < ?", [middle]),
-        "ap": ("value >= ? AND value <= ?", [middle * 0.9, middle * 1.1]),
-    }
-    text, args = forms[value.prefix]
-    return Sql(f"({text})", args)
-
-
-def _any(parts: list[Sql]) -> Sql:
-    if len(parts) == 1:
-        return parts[0]
-    return Sql("(" + " OR ".join(p.text for p in parts) + ")", _args(parts))
-
-
-def _all(parts: list[Sql]) -> Sql:
-    return Sql("(" + " AND ".join(p.text for p in parts) + ")", _args(parts))
-
-
-def _negate(sql: Sql) -> Sql:
-    return Sql(f"NOT {sql.text}", sql.args)
-
-
-def _args(parts: Any) -> list[Any]:
-    return [a for p in parts for a in p.args]
-
-
-def _marks(values: list[Any]) -> str:
-    return ", ".join("?" * len(values))
-
-
-def _extend(sql: Sql, prefix: str, parts: list[Sql]) -> None:
-    sql.text += prefix + " AND ".join(p.text for p in parts)
-    sql.args += _args(parts)
+def _same(keys: list[_Key], values: list[Any]) -> Sql:
+    parts = [
+        Sql(f"{expr.text} IS ?", [*expr.args, value])
+        for (expr, _, _), value in zip(keys, values, strict=True)
+    ]
+    return all_of(parts)

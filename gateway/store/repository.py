@@ -9,23 +9,24 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from gateway.store.database import Database
 from gateway.store.dates import format_instant, now_ms
 from gateway.store.errors import (
+    InvalidRequestError,
     PreconditionFailedError,
     ResourceGoneError,
     ResourceNotFoundError,
     UnprocessableEntityError,
 )
+from gateway.store.index_tables import rebuild_index, write_index
 from gateway.store.indexing import IndexEntries, IndexValueError, extract
-from gateway.store.search import SearchResult, run_search
-from gateway.store.search_params import SORT_TABLES
+from gateway.store.search import SearchResult, explain_search, run_search
 from gateway.store.search_request import parse_search
 from gateway.store.validation import check_id, check_resource, check_type
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([^"]*)"?\s*')
-_INDEX_TABLES = ("token_idx", "reference_idx", "date_idx", "string_idx", "number_idx")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class FhirStore:
     @classmethod
     def open(cls, path: str) -> FhirStore:
         """Open (or create) the store in ``path``, a file or ``:memory:``."""
-        return cls(Database.open(path))
+        return cls(Database.open(path, rebuild_index=rebuild_index))
 
     def close(self) -> None:
         self._db.close()
@@ -81,7 +82,31 @@ class FhirStore:
         resource = {**resource, "id": str(uuid.uuid4())}
         entries = _index(resource_type, resource)
         with self._db.write() as connection:
-            return self._write(connection, resource_type, resource, entries, None)
+            return self._write(connection, resource_type, resource["id"], resource, entries, None)
+
+    def create_unless_exists(
+        self, resource_type: str, body: Any, criteria: str
+    ) -> tuple[StoredVersion, bool]:
+        """Conditional create (If-None-Exist): the one resource matching the search
+        ``criteria`` (False), or a new one (True); several matches are 412."""
+        check_type(resource_type)
+        resource = check_resource(resource_type, body)
+        resource = {**resource, "id": str(uuid.uuid4())}
+        entries = _index(resource_type, resource)
+        params = [(k, v) for k, v in parse_qsl(criteria, keep_blank_values=True) if k != "_count"]
+        request = parse_search(resource_type, [*params, ("_count", "2")])
+        with self._db.write() as connection:
+            found = run_search(connection, self._db.param_ids, request).matches
+            if len(found) > 1:
+                raise PreconditionFailedError(
+                    f"If-None-Exist {criteria!r} matches several resources"
+                )
+            current = _current(connection, resource_type, found[0].id) if found else None
+            if current is not None:
+                return _version_of(resource_type, found[0].id, current), False
+            return self._write(
+                connection, resource_type, resource["id"], resource, entries, None
+            ), True
 
     def update(
         self, resource_type: str, resource_id: str, body: Any, *, if_match: str | None = None
@@ -96,17 +121,20 @@ class FhirStore:
             _check_precondition(current, if_match)
             if current is not None and not current.deleted and _same_content(current, resource):
                 return _version_of(resource_type, resource_id, current), False
-            stored = self._write(connection, resource_type, resource, entries, current)
+            stored = self._write(connection, resource_type, resource_id, resource, entries, current)
         return stored, current is None or current.deleted
 
     def load(self, resources: Iterable[Any]) -> int:
         """Create or update every resource under its own id in one transaction (seeding, bulk)."""
         prepared = []
         for body in resources:
-            resource_type = body.get("resourceType", "") if isinstance(body, dict) else ""
+            resource_type = body.get("resourceType") if isinstance(body, dict) else None
+            resource_id = body.get("id") if isinstance(body, dict) else None
+            if not isinstance(resource_type, str) or not isinstance(resource_id, str):
+                raise InvalidRequestError("Each resource to load needs a resourceType and an id")
             check_type(resource_type)
-            check_id(str(body.get("id")))
-            resource = check_resource(resource_type, body, url_id=body["id"])
+            check_id(resource_id)
+            resource = check_resource(resource_type, body, url_id=resource_id)
             prepared.append((resource_type, resource, _index(resource_type, resource)))
         written = 0
         with self._db.write() as connection:
@@ -114,7 +142,7 @@ class FhirStore:
                 current = _current(connection, resource_type, resource["id"])
                 if current is not None and not current.deleted and _same_content(current, resource):
                     continue
-                self._write(connection, resource_type, resource, entries, current)
+                self._write(connection, resource_type, resource["id"], resource, entries, current)
                 written += 1
         return written
 
@@ -132,16 +160,19 @@ class FhirStore:
     def vread(self, resource_type: str, resource_id: str, version: str) -> StoredVersion:
         check_type(resource_type)
         check_id(resource_id)
-        versions = [
-            v for v in self.history(resource_type, resource_id) if str(v.version) == version
-        ]
-        if not versions:
+        with self._db.read() as connection:
+            row = connection.execute(
+                "SELECT v.last_updated, v.deleted, v.json FROM resources r "
+                "JOIN versions v ON v.rid = r.rid AND v.version = ? WHERE r.type = ? AND r.id = ?",
+                (int(version) if version.isdigit() else -1, resource_type, resource_id),
+            ).fetchone()
+        if row is None:
             raise ResourceNotFoundError(f"{resource_type}/{resource_id} has no version {version!r}")
-        if versions[0].deleted:
+        if row[1]:
             raise ResourceGoneError(
                 f"Version {version} of {resource_type}/{resource_id} is a deletion"
             )
-        return versions[0]
+        return StoredVersion(resource_type, resource_id, int(version), row[0], False, row[2])
 
     def history(self, resource_type: str, resource_id: str) -> list[StoredVersion]:
         """Every version, newest first."""
@@ -174,7 +205,7 @@ class FhirStore:
             _check_precondition(current, if_match)
             if current.deleted:
                 return _version_of(resource_type, resource_id, current)
-            return self._write(connection, resource_type, None, None, current, resource_id)
+            return self._write(connection, resource_type, resource_id, None, None, current)
 
     def search(
         self, resource_type: str, params: Sequence[tuple[str, str]], *, base_url: str | None = None
@@ -184,16 +215,23 @@ class FhirStore:
         with self._db.read() as connection:
             return run_search(connection, self._db.param_ids, request)
 
+    def query_plan(self, resource_type: str, params: Sequence[tuple[str, str]]) -> list[str]:
+        """SQLite's EXPLAIN QUERY PLAN of the queries a search would run, to check index use."""
+        check_type(resource_type)
+        request = parse_search(resource_type, params)
+        with self._db.read() as connection:
+            return explain_search(connection, self._db.param_ids, request)
+
     def _write(
         self,
         connection: sqlite3.Connection,
         resource_type: str,
+        resource_id: str,
         resource: dict[str, Any] | None,
         entries: IndexEntries | None,
         current: _Current | None,
-        deleted_id: str | None = None,
     ) -> StoredVersion:
-        resource_id = resource["id"] if resource is not None else str(deleted_id)
+        """Store the next version (``resource`` None: a deletion) and re-index it."""
         version = current.version + 1 if current else 1
         updated = max(now_ms(), current.last_updated + 1) if current else now_ms()
         text = None
@@ -223,60 +261,16 @@ class FhirStore:
             (version, updated, deleted, vrow, rid),
         )
         assert rid is not None
-        self._reindex(connection, resource_type, rid, entries, fresh=current is None)
+        write_index(
+            connection,
+            self._db.param_ids,
+            resource_type,
+            rid,
+            resource_id,
+            entries,
+            fresh=current is None,
+        )
         return StoredVersion(resource_type, resource_id, version, updated, bool(deleted), text)
-
-    def _reindex(
-        self,
-        connection: sqlite3.Connection,
-        resource_type: str,
-        rid: int,
-        entries: IndexEntries | None,
-        *,
-        fresh: bool,
-    ) -> None:
-        sort_table = SORT_TABLES.get(resource_type)
-        if not fresh:
-            for table in _INDEX_TABLES:
-                connection.execute(f"DELETE FROM {table} WHERE rid = ?", (rid,))
-            if sort_table:
-                connection.execute(f"DELETE FROM {sort_table} WHERE rid = ?", (rid,))
-        if entries is None:
-            return
-        pid = self._db.param_ids
-        t = resource_type
-        rows: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
-            "token": (
-                "INSERT INTO token_idx (pid, code, system, rid) VALUES (?, ?, ?, ?)",
-                [(pid[t, n], code, system, rid) for n, code, system in entries.tokens],
-            ),
-            "reference": (
-                "INSERT INTO reference_idx (pid, target_id, target_type, rid) VALUES (?, ?, ?, ?)",
-                [(pid[t, n], tid, ttype, rid) for n, tid, ttype in entries.references],
-            ),
-            "date": (
-                "INSERT INTO date_idx (pid, low, high, rid) VALUES (?, ?, ?, ?)",
-                [(pid[t, n], low, high, rid) for n, low, high in entries.dates],
-            ),
-            "string": (
-                "INSERT INTO string_idx (pid, value, exact, rid) VALUES (?, ?, ?, ?)",
-                [(pid[t, n], folded, exact, rid) for n, folded, exact in entries.strings],
-            ),
-            "number": (
-                "INSERT INTO number_idx (pid, value, rid) VALUES (?, ?, ?)",
-                [(pid[t, n], value, rid) for n, value in entries.numbers],
-            ),
-        }
-        for sql, values in rows.values():
-            if values:
-                connection.executemany(sql, values)
-        if sort_table:
-            columns = list(entries.sort)
-            connection.execute(
-                f"INSERT INTO {sort_table} (rid, {', '.join(columns)}) "
-                f"VALUES (?{', ?' * len(columns)})",
-                (rid, *(entries.sort[c] for c in columns)),
-            )
 
 
 def _index(resource_type: str, resource: dict[str, Any]) -> IndexEntries:

@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.store.includes import MAX_INCLUDED, Found, resolve_includes
+from gateway.store.matching import Sql
 from gateway.store.query import QueryBuilder
 from gateway.store.search_request import MAX_COUNT, SearchRequest
 
 _CHUNK = 500
+# Rows of the sort index a first page may be looked for in before the filters drive instead.
+WALK_ROWS = 2000
+_FULL_SORT = "USE TEMP B-TREE FOR ORDER BY"
+# The SQL text of a head fixes its plan (the schema is fixed): probed once per process.
+_INDEX_ORDERED: dict[str, bool] = {}
 
 
 @dataclass(frozen=True)
@@ -43,8 +49,7 @@ def run_search(
     if request.summary_count or request.count == 0:
         result.total = _count(connection, builder)
         return result
-    query = builder.page(limit=request.count + 1)
-    rows = connection.execute(query.text, query.args).fetchall()
+    rows = _page_rows(connection, builder, request.count + 1)
     has_more = len(rows) > request.count
     rows = rows[: request.count]
     if has_more:
@@ -64,6 +69,51 @@ def run_search(
                 "iteration limit; not every related resource is in this Bundle"
             )
     return result
+
+
+def _page_rows(connection: sqlite3.Connection, builder: QueryBuilder, limit: int) -> list[Any]:
+    """The page's rows: from the head of the sort index when that finds a full page, else
+    from the most selective filter's index rows."""
+    if builder.can_walk() and _index_ordered(connection, builder.walk_head(WALK_ROWS)):
+        size = builder.driver_size(cap=WALK_ROWS)
+        if connection.execute(size.text, size.args).fetchone()[0] >= WALK_ROWS:
+            edge = builder.walk_boundary(WALK_ROWS)
+            boundary = connection.execute(edge.text, edge.args).fetchone()
+            walk = builder.walk(limit=limit, rows=WALK_ROWS, boundary=boundary)
+            rows = connection.execute(walk.text, walk.args).fetchall()
+            if boundary is None or len(rows) == limit:
+                return rows
+    query = builder.page(limit=limit)
+    return connection.execute(query.text, query.args).fetchall()
+
+
+def explain_search(
+    connection: sqlite3.Connection,
+    param_ids: Mapping[tuple[str, str], int],
+    request: SearchRequest,
+) -> list[str]:
+    """The plans of the page queries: the index walk when it would be tried, then the
+    filter-driven query it falls back to."""
+    builder = QueryBuilder(request, param_ids)
+    limit = request.count + 1
+    queries = []
+    if builder.can_walk() and _index_ordered(connection, builder.walk_head(WALK_ROWS)):
+        queries.append(("index walk", builder.walk(limit=limit, rows=WALK_ROWS, boundary=None)))
+    queries.append(("driven by filters" if queries else "page", builder.page(limit=limit)))
+    lines = []
+    for label, query in queries:
+        lines.append(f"{label}:")
+        plan = connection.execute("EXPLAIN QUERY PLAN " + query.text, query.args).fetchall()
+        lines += [f"  {row[-1]}" for row in plan]
+    return lines
+
+
+def _index_ordered(connection: sqlite3.Connection, head: Sql) -> bool:
+    """Whether SQLite reads the head in order from an index (no sort of the whole table)."""
+    if head.text not in _INDEX_ORDERED:
+        plan = connection.execute("EXPLAIN QUERY PLAN " + head.text, head.args).fetchall()
+        _INDEX_ORDERED[head.text] = not any(row[-1] == _FULL_SORT for row in plan)
+    return _INDEX_ORDERED[head.text]
 
 
 def _count(connection: sqlite3.Connection, builder: QueryBuilder) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -40,7 +42,10 @@ from gateway.writes.versioned import (
 )
 
 # Appending a note commutes with any other write, so a conflict is re-read and re-applied.
-NOTE_ATTEMPTS: Final = 3
+# Each round of a compare-and-set lets at least one writer through, so N concurrent notes
+# all land within N attempts; a short random pause keeps retries from colliding again.
+NOTE_ATTEMPTS: Final = 5
+NOTE_RETRY_PAUSE_S: Final = 0.02
 
 Change = Callable[[Resource, str], Resource]
 """A pure change: (the Task as read, now) -> the Task to write."""
@@ -150,7 +155,9 @@ class TaskWriter:
 
     async def add_note(self, task_id: str, text: str, author: Element | None) -> Resource:
         note = new_note(text, author, self._clock())
-        for _ in range(NOTE_ATTEMPTS):
+        for attempt in range(NOTE_ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(random.uniform(0, NOTE_RETRY_PAUSE_S))  # noqa: S311
             current = await read_task(self._fhir, task_id)
             version = current_version(current)
             noted = touch(with_note(current, note), self._clock())

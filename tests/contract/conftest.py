@@ -26,12 +26,19 @@ class Capabilities:
     rejects_unknown_params: bool  # 400 on an unknown search parameter (Medplum: empty result)
     trustworthy_due_date_filter: bool  # due-date=lt... filters correctly (Medplum: it does not)
     capability_statement: bool  # /metadata is a CapabilityStatement
-    complete_history: bool  # _history is newest first, entries have fullUrl (Medplum: neither)
+    ordered_history: bool  # _history lists versions newest first (Medplum: order unstable)
+    entry_full_urls: bool  # search and history Bundle entries carry fullUrl (Medplum: none)
+    iterate_survives_cycles: bool  # :iterate over a partOf cycle ends normally (Medplum: 400)
     keeps_deleted_history: bool  # old versions stay readable after DELETE (Medplum: all 404)
     update_create_is_201: bool  # PUT of a new id answers 201 Created (Medplum: 200)
     bare_reference_ids: bool  # owner=<id>, owner:CareTeam=<id> find matches (Medplum: nothing)
-    spec_date_ranges: bool  # eq: value range contains the resource's; ne skips undated (Medplum: no)
+    spec_date_ranges: (
+        bool  # eq: value range contains the resource's; ne skips undated (Medplum: no)
+    )
     spec_string_matching: bool  # accent-insensitive match, case-sensitive :exact (Medplum: no)
+    absent_priority_is_routine: bool  # _sort=-priority-order: no priority = routine (Medplum: last)
+    spec_sorting: bool  # every _sort key counts, ties by id, missing last (Medplum: last key only)
+    skips_unchanged_updates: bool  # a PUT that changes nothing makes no version (Medplum: does)
     ignores_client_id_on_create: bool  # POST assigns a new id (Medplum: keeps the body's id)
 
 
@@ -43,12 +50,17 @@ EMBEDDED_CAPS = Capabilities(
     rejects_unknown_params=True,
     trustworthy_due_date_filter=True,
     capability_statement=True,
-    complete_history=True,
+    ordered_history=True,
+    entry_full_urls=True,
+    iterate_survives_cycles=True,
     keeps_deleted_history=True,
     update_create_is_201=True,
     bare_reference_ids=True,
     spec_date_ranges=True,
     spec_string_matching=True,
+    absent_priority_is_routine=True,
+    spec_sorting=True,
+    skips_unchanged_updates=True,
     ignores_client_id_on_create=True,
 )
 MEDPLUM_CAPS = Capabilities(
@@ -59,12 +71,17 @@ MEDPLUM_CAPS = Capabilities(
     rejects_unknown_params=False,
     trustworthy_due_date_filter=False,
     capability_statement=False,
-    complete_history=False,
+    ordered_history=False,
+    entry_full_urls=False,
+    iterate_survives_cycles=False,
     keeps_deleted_history=False,
     update_create_is_201=False,
     bare_reference_ids=False,
     spec_date_ranges=False,
     spec_string_matching=False,
+    absent_priority_is_routine=False,
+    spec_sorting=False,
+    skips_unchanged_updates=False,
     ignores_client_id_on_create=False,
 )
 

@@ -111,3 +111,22 @@ async def test_metadata_describes_the_server(fhir: FhirPeer) -> None:
     assert {"read", "update", "create", "search-type"} <= {
         i["code"] for i in task_entry["interaction"]
     }
+
+
+async def test_conditional_create_returns_the_existing_match(fhir: FhirPeer) -> None:
+    first = await fhir.client.post(
+        "Task",
+        json=task(identifier=[{"system": "urn:orders", "value": "42"}]),
+        headers={"If-None-Exist": "identifier=urn:orders|42"},
+    )
+    second = await fhir.client.post(
+        "Task",
+        json=task(identifier=[{"system": "urn:orders", "value": "42"}]),
+        headers={"If-None-Exist": "identifier=urn:orders|42"},
+    )
+
+    assert first.status_code == 201
+    assert second.status_code == 200
+    assert second.json()["id"] == first.json()["id"]
+    bundle = (await fhir.client.get("Task", params={"identifier": "urn:orders|42"})).json()
+    assert len(bundle["entry"]) == 1

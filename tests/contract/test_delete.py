@@ -68,9 +68,7 @@ async def test_update_after_delete_brings_it_back(fhir: FhirPeer) -> None:
     created = (await fhir.client.post("Task", json=task())).json()
     await fhir.client.delete(f"Task/{created['id']}")
 
-    revived = await fhir.client.put(
-        f"Task/{created['id']}", json={**created, "status": "received"}
-    )
+    revived = await fhir.client.put(f"Task/{created['id']}", json={**created, "status": "received"})
 
     assert revived.status_code in (200, 201)
     read = await fhir.client.get(f"Task/{created['id']}")

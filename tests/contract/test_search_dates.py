@@ -73,7 +73,9 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         ({"period": "gt2027-01-01"}, ["november"]),
     ],
 )
-async def test_date_parameters(tasks: FhirPeer, params: dict[str, str], expected: list[str]) -> None:
+async def test_date_parameters(
+    tasks: FhirPeer, params: dict[str, str], expected: list[str]
+) -> None:
     assert await ids(tasks, params) == expected
 
 

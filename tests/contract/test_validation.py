@@ -38,8 +38,14 @@ def _names(outcome: dict[str, Any], element: str) -> bool:
         (task(priority="whenever"), "priority"),
         (task(owner={"reference": "not a reference"}), "owner"),
         (task(partOf=[{"reference": "Task/"}]), "partOf"),
-        (task(input=[{"type": {"text": "x"}, "valueReference": {"reference": "Task/.."}}]), "input"),
-        (task(authoredOn="2026-11-25T10:00:00Z", lastModified="2026-11-24T10:00:00Z"), "lastModified"),
+        (
+            task(input=[{"type": {"text": "x"}, "valueReference": {"reference": "Task/.."}}]),
+            "input",
+        ),
+        (
+            task(authoredOn="2026-11-25T10:00:00Z", lastModified="2026-11-24T10:00:00Z"),
+            "lastModified",
+        ),
         (task(authoredOn="25/11/2026"), "authoredOn"),
     ],
 )
@@ -100,9 +106,7 @@ async def test_put_with_an_invalid_id_is_refused(fhir: FhirPeer, bad_id: str) ->
 async def test_failed_update_leaves_the_stored_version(fhir: FhirPeer) -> None:
     created = (await fhir.client.post("Task", json=task())).json()
 
-    response = await fhir.client.put(
-        f"Task/{created['id']}", json={**created, "status": "bogus"}
-    )
+    response = await fhir.client.put(f"Task/{created['id']}", json={**created, "status": "bogus"})
 
     if fhir.caps.validates_writes:
         assert response.status_code == 422

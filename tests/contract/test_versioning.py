@@ -21,7 +21,7 @@ async def _create(fhir: FhirPeer, **fields: Any) -> dict[str, Any]:
 
 async def test_each_update_makes_a_new_version(fhir: FhirPeer) -> None:
     first = await _create(fhir)
-    second = (await fhir.client.put(f"Task/{first['id']}", json={**first, "status": "received"}))
+    second = await fhir.client.put(f"Task/{first['id']}", json={**first, "status": "received"})
     third = await fhir.client.put(f"Task/{first['id']}", json={**first, "status": "accepted"})
 
     versions = [first["meta"]["versionId"], second.json()["meta"]["versionId"]]
@@ -130,3 +130,17 @@ async def test_vread_of_an_unknown_version_is_404(fhir: FhirPeer) -> None:
     response = await fhir.client.get(f"Task/{created['id']}/_history/999")
 
     assert response.status_code == 404
+
+
+async def test_update_with_unchanged_content(fhir: FhirPeer) -> None:
+    created = await _create(fhir)
+
+    response = await fhir.client.put(f"Task/{created['id']}", json=created)
+
+    assert response.status_code == 200
+    version = response.json()["meta"]["versionId"]
+    if fhir.caps.skips_unchanged_updates:
+        assert version == created["meta"]["versionId"]
+        assert response.json() == created
+    else:
+        assert version != created["meta"]["versionId"]

@@ -64,9 +64,29 @@ async def test_alias_limit_counts_aliases_inside_fragments(embedded: Gateway) ->
 
 async def test_token_limit(embedded: Gateway) -> None:
     query = "query { " + " ".join("__typename" for _ in range(3000)) + " }"
+    with embedded.counting() as sent:
+        error = await embedded.error(query)
+    assert error["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 3000, "value": 3001}
+    assert sent == []
+
+
+async def test_fragments_spread_many_times_are_measured_once(embedded: Gateway) -> None:
+    # Each fragment spreads the next twice: 2**40 expansions if measured naively.
+    fragments = [
+        f"fragment F{n} on Task {{ id x{n}: status subtasks {{ ...F{n + 1} ...F{n + 1} }} }}"
+        for n in range(40)
+    ]
+    fragments.append("fragment F40 on Task { id }")
+    query = 'query { task(id: "a") { ...F0 } } ' + " ".join(fragments)
     error = await embedded.error(query)
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
-    assert error["extensions"]["limit"] == 3000
+
+
+async def test_introspection_is_not_limited_in_development(embedded: Gateway) -> None:
+    from graphql import get_introspection_query
+
+    data = await embedded.data(get_introspection_query())
+    assert data["__schema"]["queryType"]["name"] == "Query"
 
 
 async def test_parse_and_validation_failures(embedded: Gateway) -> None:
@@ -79,6 +99,8 @@ async def test_bad_variable_values(embedded: Gateway) -> None:
     query = "query($d: DateTime) { tasks(filter: { dueAfter: $d }) { nodes { id } } }"
     error = await embedded.error(query, {"d": "next tuesday"})
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "d"}
+    inline = 'query { tasks(filter: { modifiedSince: "garbage" }) { nodes { id } } }'
+    assert (await embedded.error(inline))["extensions"] == {"code": "BAD_USER_INPUT"}
     query = "query($s: [TaskStatus!]) { tasks(filter: { status: $s }) { nodes { id } } }"
     error = await embedded.error(query, {"s": ["on-hold"]})
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "s"}

@@ -94,11 +94,11 @@ async def test_filters_map_to_fhir_search(varied: Gateway) -> None:
 
 
 async def test_due_date_filters(varied: Gateway) -> None:
-    found = await ids(varied, filter={"dueAfter": "2026-11-15"})
-    assert found == ["d"]
-    if varied.name == "embedded":
-        # Medplum's due-date filter returns Tasks due after the date (fhir-notes.md).
-        assert await ids(varied, filter={"dueBefore": "2026-11-15"}) == ["b"]
+    # On Medplum the gateway re-checks the bounds (GATEWAY_FHIR_RECHECK_PARAMS=due-date).
+    assert await ids(varied, filter={"dueAfter": "2026-11-15"}) == ["d"]
+    assert await ids(varied, filter={"dueBefore": "2026-11-15"}) == ["b"]
+    assert await ids(varied, filter={"dueBefore": "2026-11-10"}) == ["b"]
+    assert await ids(varied, filter={"dueAfter": "2026-11-10", "dueBefore": "2026-11-19"}) == ["b"]
 
 
 async def test_paging_never_repeats_or_skips(gateway: Gateway) -> None:
@@ -108,6 +108,8 @@ async def test_paging_never_repeats_or_skips(gateway: Gateway) -> None:
     for first in (1, 5, 7, 23, 50):
         got = await walk(gateway, LIST, "tasks", first=first, sort="AUTHORED_ON_ASC")
         assert got == expected, first
+    exact = await gateway.data(LIST, {"first": 23})
+    assert exact["tasks"]["pageInfo"]["hasNextPage"] is False
 
 
 async def test_total_count_and_sorts(gateway: Gateway) -> None:
@@ -166,6 +168,8 @@ async def test_bad_filter_references_are_refused(gateway: Gateway) -> None:
         ({"owner": "Practitioner/../x"}, "filter.owner"),
         ({"focus": "http://other.example/ServiceRequest/1"}, "filter.focus"),
         ({"partOf": ".."}, "filter.partOf"),
+        ({"partOf": "Patient/1"}, "filter.partOf"),
+        ({"patient": "Practitioner/1"}, "filter.patient"),
     ]:
         error = await gateway.error(LIST, {"filter": filter_})
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
@@ -204,6 +208,10 @@ async def test_task_queue_orders_by_urgency_then_due_then_id(gateway: Gateway) -
     ]
     for first in (3, 20):
         assert await walk(gateway, QUEUE, "taskQueue", p="nurse", first=first) == expected
+    exact = await gateway.data(QUEUE, {"p": "nurse", "first": len(expected)})
+    assert exact["taskQueue"]["pageInfo"]["hasNextPage"] is False
+    short = await gateway.data(QUEUE, {"p": "nurse", "first": len(expected) - 1})
+    assert short["taskQueue"]["pageInfo"]["hasNextPage"] is True
 
 
 async def test_task_queue_unknown_practitioner_and_no_roles(gateway: Gateway) -> None:

@@ -14,7 +14,9 @@ ROUNDS = 40
 WRITERS = 2
 
 
-def _writer(path: str, writer: int, barrier: Barrier, results: Queue[tuple[int, int, bool]]) -> None:
+def _writer(
+    path: str, writer: int, barrier: Barrier, results: Queue[tuple[int, int, bool]]
+) -> None:
     store = FhirStore.open(path)
     try:
         for round_ in range(ROUNDS):

@@ -37,3 +37,12 @@ def test_any_edit_is_refused(position: int, flip: int) -> None:
         return
     # Base64 padding bits can absorb an edit: then the payload is unchanged.
     assert decoded == {"u": "https://fhir.example/R4/Task?p=2"}
+
+
+def test_payload_is_not_readable() -> None:
+    import base64
+
+    cursor = CursorCodec("k").encode({"u": "https://fhir/R4/Task?patient=Patient/jane"}, query="q")
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    assert b"jane" not in raw
+    assert b"Patient" not in raw

@@ -66,10 +66,20 @@ def test_next_link_check() -> None:
     assert not same_origin_and_prefix("https://fhir.example.org/R4x/Task", BASE)
 
 
-@given(st.text(max_size=80))
-def test_parsed_references_are_always_safe_paths(text: str) -> None:
-    ref = try_parse_reference(text)
-    if ref is not None:
-        assert ref.path.count("/") == 1
-        assert ".." not in ref.path.split("/")
-        assert is_valid_id(ref.id)
+_PIECES = st.sampled_from(
+    ["Task", "Patient", "task", "..", ".", "%2e", "a", "1", "/", "//", "@", ":", "?", "#",
+     "_history", "https:", "evil.example", "fhir.example.org", "R4", ":443", "user@"]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES, max_size=8).map("".join), st.booleans())
+def test_parsed_references_are_always_safe_paths(text: str, with_base: bool) -> None:
+    ref = try_parse_reference(text, base_url=BASE if with_base else None)
+    if ref is None:
+        return
+    assert ref.path == f"{ref.type}/{ref.id}"
+    assert is_valid_id(ref.id)
+    assert ref.type[0].isupper()
+    assert ref.type.isalpha()
+    # Whatever parsed stays under the base once joined to it.
+    assert same_origin_and_prefix(BASE + ref.path, BASE)
