@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS resources (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS resources_by_id ON resources (type, id);
 CREATE INDEX IF NOT EXISTS resources_by_updated ON resources (type, last_updated);
+CREATE INDEX IF NOT EXISTS resources_live ON resources (type, id) WHERE deleted = 0;
 
 CREATE TABLE IF NOT EXISTS versions (
     vrow INTEGER PRIMARY KEY,
@@ -80,7 +81,8 @@ CREATE INDEX IF NOT EXISTS number_by_resource ON number_idx (rid, pid);
 """
 
 # Indexes that read a whole type in the exact order of a sort, ties by id: the work queue's
-# order, and each date both ways (ascending puts missing values last: SQLite sorts NULL first).
+# order, and every sort column both ways (ascending puts missing values last, as searches
+# sort them: SQLite sorts NULL first). Task.status is never missing.
 _SORT_INDEXES = (
     "task_sort_queue ON task_sort (priority_order DESC, (due_date IS NULL), due_date, id)",
     "task_sort_due ON task_sort ((due_date IS NULL), due_date, id)",
@@ -89,6 +91,10 @@ _SORT_INDEXES = (
     "task_sort_authored_desc ON task_sort (authored_on DESC, id)",
     "task_sort_modified ON task_sort ((modified IS NULL), modified, id)",
     "task_sort_modified_desc ON task_sort (modified DESC, id)",
+    "task_sort_status ON task_sort (status, id)",
+    "task_sort_status_desc ON task_sort (status DESC, id)",
+    "task_sort_priority ON task_sort ((priority IS NULL), priority, id)",
+    "task_sort_priority_desc ON task_sort (priority DESC, id)",
 )
 _SQL_TYPES = {"date": "INTEGER", "number": "REAL", "token": "TEXT", "string": "TEXT"}
 
@@ -175,6 +181,7 @@ class Database:
         # WAL with synchronous=FULL fsyncs the log at every COMMIT, so a write answered 201/200
         # survives power loss; NORMAL would only survive a crash of this process.
         execute("PRAGMA synchronous = FULL")
+        execute("PRAGMA journal_size_limit = 67108864")  # the WAL shrinks back after a bulk load
         execute("PRAGMA cache_size = -65536")
         execute("PRAGMA temp_store = MEMORY")
         # Reads straight from the OS page cache instead of copying pages into SQLite's cache.

@@ -43,18 +43,21 @@ _Key = tuple[Sql, bool, bool]  # sort expression, descending, may be missing
 class _Condition:
     probe: Sql  # a test of one candidate row
     driver: Sql | None = None  # the same test as ``rid IN (...)``, to start from
-    join: Sql | None = None  # the same test on an index table ``d`` joined first
+    join: Sql | None = None  # the same test on index table ``join_table`` (``d``) joined first
+    join_table: str = ""
     rids: Sql | None = None  # the rids the driver selects
     rank: tuple[int, int] = (99, 0)
     cheap: bool = False  # a test of columns already at hand (resources, sort table)
 
 
 class QueryBuilder:
-    """Builds the page query and the count query of one search.
+    """Builds the queries of one search. The plans:
 
-    Plans, in order of preference: start from the index rows of the most selective filter
-    (joined, or as a rid set), then test the others per row; with no such filter, walk the
-    sort table in the order of its index; else walk the type's resources."""
+    - walk: read the first rows of an index in the search's order and test every filter on
+      each; tried first when the most selective filter would start from many rows;
+    - driven: start from the index rows of the most selective filter (joined, or as a rid
+      set), test the others per row, then sort what is left;
+    - with no filter to start from: read the type in the order of an index, or sort it."""
 
     def __init__(self, request: SearchRequest, param_ids: Mapping[tuple[str, str], int]) -> None:
         self.request = request
@@ -64,6 +67,9 @@ class QueryBuilder:
         # Probes name the rid of the sort table when there is one: SQLite then runs them as
         # soon as the sort row is read, before the resources row.
         self._rid = "s.rid" if self._sort_table else "r.rid"
+        # Ties break on the id of the table whose index orders the leading keys.
+        by_sort_table = bool(request.sort) and all(k.param.sort_column for k in request.sort)
+        self._tie = "s.id" if self._sort_table and by_sort_table else "r.id"
         self._conditions = [self._condition(f) for f in request.filters]
         candidates = [c for c in self._conditions if c.driver is not None]
         self._driver = min(candidates, key=lambda c: c.rank) if candidates else None
@@ -171,9 +177,8 @@ class QueryBuilder:
         # CROSS JOIN fixes the join order in SQLite: the left table is the outer loop.
         sort = self._sort_table
         if self._driver is not None and self._driver.join is not None:
-            table = _TABLES[self._driver_param_type()][0]
             middle = f" CROSS JOIN {sort} s ON s.rid = d.rid" if sort else ""
-            return f"{table} d{middle} CROSS JOIN resources r ON r.rid = d.rid"
+            return f"{self._driver.join_table} d{middle} CROSS JOIN resources r ON r.rid = d.rid"
         if not sort:
             return "resources r"
         first = self.request.sort[0].param if self.request.sort else None
@@ -181,13 +186,9 @@ class QueryBuilder:
             return f"{sort} s CROSS JOIN resources r ON r.rid = s.rid"
         return f"resources r JOIN {sort} s ON s.rid = r.rid"
 
-    def _driver_param_type(self) -> str:
-        index = self._conditions.index(self._driver) if self._driver else -1
-        return self.request.filters[index].param.type
-
     def _where(self, *, with_driver: bool) -> list[Sql]:
         driver = self._driver if with_driver else None
-        # The unary + keeps SQLite from walking resources_by_id when a filter should drive.
+        # The unary + keeps SQLite from reading the type's id index when a filter should drive.
         index_type = driver is None or driver.rank[0] == 0
         where = [Sql("r.type = ?" if index_type else "+r.type = ?", [self._type])]
         where.append(Sql("r.deleted = 0"))
@@ -212,7 +213,15 @@ class QueryBuilder:
             driver = Sql(f"r.rid IN ({rids.text})", rids.args)
             return _Condition(probe, driver, rids=rids, rank=(5, len(ranges)), cheap=True)
         if param.type == "token" and param.sort_column and self._sort_table:
-            return _Condition(column_token(f, f"s.{param.sort_column}"), cheap=True)
+            # The unary + keeps SQLite from seeking the column's sort index for a probe: the
+            # driver below does that when the codes are selective enough.
+            probe = column_token(f, f"+s.{param.sort_column}")
+            if f.missing is not None or f.modifier == "not":
+                return _Condition(probe, cheap=True)
+            test = column_token(f, param.sort_column)
+            rids = Sql(f"SELECT rid FROM {self._sort_table} WHERE {test.text}", test.args)
+            driver = Sql(f"r.rid IN ({rids.text})", rids.args)
+            return _Condition(probe, driver, rids=rids, rank=(3, len(f.values)), cheap=True)
         table, _, by_resource = _TABLES[param.type]
         pid = self._pids[self._type, param.name]
         rid = self._rid
@@ -238,17 +247,17 @@ class QueryBuilder:
         rids = Sql(f"SELECT rid FROM {table} WHERE pid = ? AND {match.text}", [pid, *match.args])
         driver = Sql(f"r.rid IN ({rids.text})", rids.args)
         rank = _DRIVER_RANK[param.type] + (4 if f.modifier == "contains" else 0)
-        return _Condition(probe, driver, exact_join(pid, f), rids, (rank, len(f.values)))
+        join = exact_join(pid, f)
+        return _Condition(probe, driver, join, table, rids, rank=(rank, len(f.values)))
 
     def _sort_exprs(self, tie: str | None = None) -> list[_Key]:
-        """The sort keys, ending with the id that breaks ties (from the sort table when there
-        is one: its indexes end with it)."""
+        """The sort keys, ending with the id that breaks ties."""
         keys: list[_Key] = []
         for key in self.request.sort:
             nullable = key.param.column is None and key.param.derive is None
             keys.append((self._sort_expr(key), key.descending, nullable))
         if not any(k.param.column == "id" for k in self.request.sort):
-            keys.append((Sql(tie or ("s.id" if self._sort_table else "r.id")), False, False))
+            keys.append((Sql(tie or self._tie), False, False))
         return keys
 
     def _sort_expr(self, key: SortKey) -> Sql:

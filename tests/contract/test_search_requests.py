@@ -164,3 +164,19 @@ async def test_harmless_format_parameters_are_ignored(fhir: FhirPeer) -> None:
 
     assert response.status_code == 200
     assert [e["resource"]["id"] for e in response.json()["entry"]] == ["t1"]
+
+
+async def test_any_type_searches_by_id_and_last_updated(fhir: FhirPeer) -> None:
+    for n in range(3):
+        body = {"resourceType": "Observation", "id": f"o{n}", "status": "final", "code": {}}
+        assert (await fhir.client.put(f"Observation/o{n}", json=body)).status_code in (200, 201)
+
+    by_id = (await fhir.client.get("Observation", params={"_id": "o0,o2"})).json()
+    recent = (
+        await fhir.client.get(
+            "Observation", params={"_lastUpdated": "gt2000-01-01", "_sort": "-_lastUpdated"}
+        )
+    ).json()
+
+    assert sorted(e["resource"]["id"] for e in by_id["entry"]) == ["o0", "o2"]
+    assert [e["resource"]["id"] for e in recent["entry"]] == ["o2", "o1", "o0"]
