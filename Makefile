@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check gateway tests bench
 
 typecheck: $(STAMP)
-	$(PY) -m mypy gateway
+	$(PY) -m mypy gateway tests bench
 
 schema: $(STAMP)
 	$(PY) -m gateway export-schema --output schema.graphql

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-_TYPE = re.compile(r"[A-Z][A-Za-z]+")
+from gateway.fhir.references import is_valid_id, is_valid_type
+
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(
     r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -27,13 +28,9 @@ class Reference:
     id: str
 
 
-def is_resource_type(text: str) -> bool:
-    return _TYPE.fullmatch(text) is not None
-
-
-def is_resource_id(text: str) -> bool:
-    # '.' and '..' fit the grammar but would walk up the URL path (fhir-notes.md, Ids).
-    return _ID.fullmatch(text) is not None and text not in {".", ".."}
+# One id and type grammar for the whole gateway.
+is_resource_type = is_valid_type
+is_resource_id = is_valid_id
 
 
 def parse_reference(text: str) -> Reference | None:

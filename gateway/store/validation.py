@@ -5,40 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from gateway.fhir.codes import TASK_INTENTS, TASK_PRIORITIES, TASK_STATUSES
 from gateway.store.dates import DateFormatError, date_range
 from gateway.store.errors import InvalidRequestError, UnprocessableEntityError
 from gateway.store.references import is_resource_id, is_resource_type, parse_reference
-
-TASK_STATUSES = frozenset(
-    [
-        "draft",
-        "requested",
-        "received",
-        "accepted",
-        "rejected",
-        "ready",
-        "cancelled",
-        "in-progress",
-        "on-hold",
-        "failed",
-        "completed",
-        "entered-in-error",
-    ]
-)
-TASK_INTENTS = frozenset(
-    [
-        "unknown",
-        "proposal",
-        "plan",
-        "order",
-        "original-order",
-        "reflex-order",
-        "filler-order",
-        "instance-order",
-        "option",
-    ]
-)
-TASK_PRIORITIES = frozenset({"routine", "urgent", "asap", "stat"})
 
 
 def check_type(resource_type: str) -> None:

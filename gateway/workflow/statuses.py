@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-# Canonical order (the order of the FHIR R4 TaskStatus value set): every tuple of
-# statuses the workflow hands out is sorted by it, so answers are stable.
-TASK_STATUSES: Final[tuple[str, ...]] = (
-    "draft",
-    "requested",
-    "received",
-    "accepted",
-    "rejected",
-    "ready",
-    "cancelled",
-    "in-progress",
-    "on-hold",
-    "failed",
-    "completed",
-    "entered-in-error",
-)
+from gateway.fhir.codes import TASK_STATUSES as TASK_STATUSES
+
+# TASK_STATUSES is in value-set order: every tuple of statuses the workflow hands out is
+# sorted by it, so answers are stable.
 
 ENTERED_IN_ERROR: Final = "entered-in-error"
 IN_PROGRESS: Final = "in-progress"
