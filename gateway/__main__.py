@@ -29,8 +29,16 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     return 0
 
 
-def _seed(settings: Settings) -> int:
+def _seed(settings: Settings, allow_external: bool) -> int:
     from gateway.seed import seed_with_settings
+
+    if not settings.embedded and not allow_external:
+        print(
+            "refusing to load demo data into the external FHIR server at GATEWAY_FHIR_BASE_URL; "
+            "pass --allow-external if that is really meant",
+            file=sys.stderr,
+        )
+        return 2
 
     written, present = asyncio.run(seed_with_settings(settings))
     print(f"demo clinic: {written} resources written, {present} already present")
@@ -55,7 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", help="listen address (default GATEWAY_HOST)")
     serve.add_argument("--port", type=int, help="listen port (default GATEWAY_PORT)")
-    commands.add_parser("seed", help="load the demo clinic (idempotent)")
+    seed = commands.add_parser("seed", help="load the demo clinic (idempotent)")
+    seed.add_argument(
+        "--allow-external",
+        action="store_true",
+        help="also load it into an external FHIR server (GATEWAY_FHIR_BASE_URL)",
+    )
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", help="write to this file instead of stdout")
     args = parser.parse_args(argv)
@@ -65,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings()
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
-    return _seed(settings)
+    return _seed(settings, args.allow_external)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes)
     routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
-    if runtime.store_app is not None:
+    if runtime.store_app is not None and runtime.settings.store_exposed:
         routes.append(Mount("/fhir/R4", app=runtime.store_app))
 
     @contextlib.asynccontextmanager

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
         {"on-hold", "cancelled"}
     )
     fhir_extra_search_params: Annotated[frozenset[str] | None, NoDecode] = None
+    expose_store: bool | None = None
     fhir_recheck_params: Annotated[frozenset[str], NoDecode] = frozenset()
     fhir_paging: Literal["auto", "links", "offset"] = "auto"
     fhir_sort_keys: Literal["standard", "last-wins"] = "standard"
@@ -67,3 +68,11 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def store_exposed(self) -> bool:
+        """Serve the embedded store at /fhir/R4: by default only in development, because its
+        writes bypass the workflow rules and it has no authentication of its own."""
+        return self.embedded and (
+            self.expose_store if self.expose_store is not None else not self.production
+        )

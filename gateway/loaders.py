@@ -99,17 +99,18 @@ class ChildrenByParentLoader(DataLoader[ChildrenKey, ChildrenResult]):
         for page in pages:
             self._resources.prime_resources(page.matches)
             for task in page.matches:
-                for parent_id in parent_ids(task):
+                for parent_id in parent_ids(task, self._fhir.base_url):
                     if parent_id in wanted:
                         children[parent_id].append(task)
         return [sorted(children[key], key=_authored_then_id) for key in keys]
 
 
-def parent_ids(task: Resource) -> list[str]:
+def parent_ids(task: Resource, base_url: str | None = None) -> list[str]:
     """Ids of the Tasks named in Task.partOf that this gateway can follow."""
     ids = []
     for part in task.get("partOf") or []:
-        ref = try_parse_reference(part.get("reference") if isinstance(part, dict) else None)
+        text = part.get("reference") if isinstance(part, dict) else None
+        ref = try_parse_reference(text, base_url=base_url)
         if ref is not None and ref.type == "Task":
             ids.append(ref.id)
     return ids

@@ -114,7 +114,8 @@ class Task(Resource):
         from gateway.fhir import Ref
 
         loader = info.context.loaders.resource_by_ref
-        found = await loader.load_many([Ref("Task", pid) for pid in parent_ids(self.raw)])
+        parents = parent_ids(self.raw, info.context.fhir.base_url)
+        found = await loader.load_many([Ref("Task", pid) for pid in parents])
         return [Task.from_fhir(resource) for resource in found if resource is not None]
 
     @strawberry.field(

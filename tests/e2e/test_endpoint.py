@@ -165,3 +165,6 @@ async def test_graphiql_in_development_only() -> None:
         error = await prod.error("query { __schema { types { name } } }")
         assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert (await prod.data("query { __typename }")) == {"__typename": "Query"}
+        # The embedded store has no authentication: production keeps it in-process only.
+        assert (await prod.client.get("/fhir/R4/metadata")).status_code == 404
+        assert (await prod.data("query { tasks { nodes { id } } }")) == {"tasks": {"nodes": []}}
