@@ -95,10 +95,17 @@ class SegmentedSearch:
         return False
 
     async def _search(self, segment: int, extra: Params) -> SearchPage:
-        params = [*self._segments[segment], *self._includes, *extra]
+        params = [*self._segments[segment], *extra]
         if self._want_total:
             params.append(("_total", "accurate"))
-        return await self._fhir.search("Task", params)
+        if not self._includes:
+            return await self._fhir.search("Task", params)
+        try:
+            return await self._fhir.search("Task", [*params, *self._includes])
+        except BadUserInputError:
+            # A server that refuses an _include: the loaders batch per type instead.
+            self._includes = []
+            return await self._fhir.search("Task", params)
 
     async def _read_links(self, segment: int, position: dict[str, Any], result: PageResult) -> bool:
         """Fill ``result`` from one segment; True when the segment is used up."""

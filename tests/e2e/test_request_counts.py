@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.conftest import Gateway
 from tests.e2e.builders import patient, practitioner, put_all, task
 
@@ -99,3 +101,33 @@ async def test_four_levels_of_subtasks_cost_one_task_search_per_level(gateway: G
     assert len(task_requests) <= 1 + 4, [str(r.url) for r in task_requests]
     # Owners: at most one Practitioner request per level (5 levels).
     assert len(sent) - len(task_requests) <= 5
+
+
+class RefuseIncludes(httpx.AsyncBaseTransport):
+    """A FHIR server without _include: 400 for any search that asks for one."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if b"_include" in request.url.query:
+            outcome = {"resourceType": "OperationOutcome", "issue": [{"code": "not-supported"}]}
+            return httpx.Response(400, json=outcome)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_servers_refusing_includes_fall_back_to_batched_loads(gateway: Gateway) -> None:
+    await arrange_page(gateway)
+    await _warm(gateway)
+    http = gateway.runtime.http
+    http._transport = RefuseIncludes(http._transport)  # the transport is httpx's test seam
+    with gateway.counting() as sent:
+        data = await gateway.data(PAGE)
+    nodes = data["tasks"]["nodes"]
+    assert len(nodes) == 50
+    assert all(n["owner"] and n["for"] and n["focus"] and n["requester"] for n in nodes)
+    # The refused search, the search again, then one request per referenced type.
+    assert len(sent) == 2 + 4, [str(r.url) for r in sent]
