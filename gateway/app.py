@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", runtime.metrics.endpoint, methods=["GET"]),
     ]
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes)
     routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, on_response=runtime.metrics.observe_http)
     return app
 
 

@@ -45,6 +45,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
         # Every error of every phase (parse, validation, execution) passes here once.
         if result.errors:
             result.errors = [shape_error(error) for error in result.errors]
+            for error in result.errors:
+                code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
+                self._runtime.metrics.graphql_errors.labels(str(code)).inc()
         return await super().process_result(request, result)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

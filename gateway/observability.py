@@ -7,9 +7,12 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# (method, path, status, seconds) of each answered request, e.g. for metrics.
+ResponseObserver = Callable[[str, str, int, float], None]
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
 log = logging.getLogger("gateway.http")
@@ -40,8 +43,9 @@ class RequestIdMiddleware:
     variables, and bodies hold patient data.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, on_response: ResponseObserver | None = None) -> None:
         self.app = app
+        self.on_response = on_response
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,8 +71,12 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            elapsed_ms = (time.perf_counter() - started) * 1000
-            log.info("%s %s %d %.1fms", scope["method"], _route(scope["path"]), status, elapsed_ms)
+            elapsed = time.perf_counter() - started
+            log.info(
+                "%s %s %d %.1fms", scope["method"], _route(scope["path"]), status, elapsed * 1000
+            )
+            if self.on_response is not None:
+                self.on_response(scope["method"], scope["path"], status, elapsed)
             request_id_var.reset(token)
 
 

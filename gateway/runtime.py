@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 
 from gateway.config import Settings
 from gateway.fhir import FhirClient
+from gateway.metrics import Metrics
 
 if TYPE_CHECKING:
     from gateway.store import FhirStore
@@ -26,6 +27,7 @@ class Runtime:
     fhir: FhirClient
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -40,8 +42,21 @@ class Runtime:
             store, store_app = None, None
             base_url = settings.fhir_base_url.rstrip("/") + "/"
             http = remote_client(settings, base_url)
-        fhir = FhirClient(http, base_url, total_timeout=settings.upstream_total_timeout)
-        return cls(settings=settings, http=http, fhir=fhir, store=store, store_app=store_app)
+        metrics = Metrics()
+        fhir = FhirClient(
+            http,
+            base_url,
+            total_timeout=settings.upstream_total_timeout,
+            observe=metrics.observe_fhir,
+        )
+        return cls(
+            settings=settings,
+            http=http,
+            fhir=fhir,
+            store=store,
+            store_app=store_app,
+            metrics=metrics,
+        )
 
     async def aclose(self) -> None:
         await self.http.aclose()

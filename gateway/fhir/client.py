@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +29,8 @@ FHIR_JSON = "application/fhir+json"
 MAX_QUERY_CHARS = 1800
 
 Params = Sequence[tuple[str, str]]
+# (operation, outcome: HTTP status or error code, seconds) of each FHIR request.
+FhirObserver = Callable[[str, str, float], None]
 
 
 def version_of(resource: Resource) -> str | None:
@@ -44,10 +46,18 @@ class FhirClient:
     lies under the configured base. Failures leave as GatewayError subclasses.
     """
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str, *, total_timeout: float) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        base_url: str,
+        *,
+        total_timeout: float,
+        observe: FhirObserver | None = None,
+    ) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/") + "/"
         self._total_timeout = total_timeout
+        self._observe = observe
 
     async def read(self, ref: Ref) -> Resource:
         """The current version; NotFoundError when absent or deleted."""
@@ -167,13 +177,21 @@ class FhirClient:
         except (httpx.HTTPError, TimeoutError) as exc:
             mapped = error_for_transport(exc)
             log.warning("fhir %s failed: %s", label, mapped.code)
+            self._record(label, mapped.code, started)
             raise mapped from exc
-        elapsed_ms = (time.perf_counter() - started) * 1000
+        elapsed = self._record(label, str(response.status_code), started)
         # Only the operation and status are logged: URLs carry ids and search values (PHI).
-        log.debug("fhir %s -> %d in %.1f ms", label, response.status_code, elapsed_ms)
+        log.debug("fhir %s -> %d in %.1f ms", label, response.status_code, elapsed * 1000)
         if response.is_success:
             return response
         raise error_for_response(response, _decode(response))
+
+    def _record(self, label: str, outcome: str, started: float) -> float:
+        elapsed = time.perf_counter() - started
+        if self._observe is not None:
+            # The operation kind only ('search', 'read', ...): type names can come from clients.
+            self._observe(label.split(" ", 1)[0], outcome, elapsed)
+        return elapsed
 
 
 def _decode(response: httpx.Response) -> Any:

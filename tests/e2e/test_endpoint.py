@@ -168,3 +168,17 @@ async def test_graphiql_in_development_only() -> None:
         # The embedded store has no authentication: production keeps it in-process only.
         assert (await prod.client.get("/fhir/R4/metadata")).status_code == 404
         assert (await prod.data("query { tasks { nodes { id } } }")) == {"tasks": {"nodes": []}}
+
+
+async def test_metrics_count_requests_without_ids(embedded: Gateway) -> None:
+    await put_all(embedded.fhir, [task("secret-id-42", description="Jane Roe")])
+    await embedded.data('query { task(id: "secret-id-42") { id } }')
+    await embedded.error('query { task(id: "..") { id } }')
+    response = await embedded.client.get("/metrics")
+    assert response.status_code == 200
+    text = response.text
+    assert 'gateway_fhir_requests_total{operation="search",outcome="200"}' in text
+    assert 'gateway_graphql_errors_total{code="BAD_USER_INPUT"} 1.0' in text
+    assert 'gateway_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
+    assert "secret-id-42" not in text
+    assert "Jane" not in text

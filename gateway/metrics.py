@@ -1,0 +1,71 @@
+"""Prometheus metrics for /metrics: HTTP, FHIR and GraphQL error counts, with bounded labels.
+
+Labels never carry ids, resource types from client text, or query content: only fixed
+route names, FHIR operation kinds, status codes and the gateway's error codes.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+
+_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+
+
+def route_label(path: str) -> str:
+    if path in _ROUTES:
+        return path
+    if path.startswith("/fhir/R4"):
+        return "/fhir/R4"
+    return "other"
+
+
+class Metrics:
+    """One registry per app, so several apps in one process (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "gateway_http_requests",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_seconds = Histogram(
+            "gateway_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["route"],
+            registry=self.registry,
+        )
+        self.fhir_requests = Counter(
+            "gateway_fhir_requests",
+            "Requests sent to the FHIR server",
+            ["operation", "outcome"],
+            registry=self.registry,
+        )
+        self.fhir_seconds = Histogram(
+            "gateway_fhir_request_duration_seconds",
+            "Time the FHIR server took to answer",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.graphql_errors = Counter(
+            "gateway_graphql_errors",
+            "GraphQL errors answered, by extensions.code",
+            ["code"],
+            registry=self.registry,
+        )
+
+    def observe_http(self, method: str, path: str, status: int, seconds: float) -> None:
+        route = route_label(path)
+        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_seconds.labels(route).observe(seconds)
+
+    def observe_fhir(self, operation: str, outcome: str, seconds: float) -> None:
+        self.fhir_requests.labels(operation, outcome).inc()
+        self.fhir_seconds.labels(operation).observe(seconds)
+
+    async def endpoint(self, request: Request) -> Response:
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
