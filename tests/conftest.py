@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.fhir import FhirClient
 from gateway.runtime import Runtime
+
+# CI runs the same examples every time (a red CI names a reproducible input); locally,
+# Hypothesis explores new ones on each run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
