@@ -27,6 +27,8 @@ log = logging.getLogger("gateway.fhir")
 FHIR_JSON = "application/fhir+json"
 # Common servers cap request lines near 8 KB; past this a search goes as POST [type]/_search.
 MAX_QUERY_CHARS = 1800
+MAX_RETRY_PAUSE_S = 2
+DEFAULT_RETRY_PAUSE_S = 0.25
 
 Params = Sequence[tuple[str, str]]
 # (operation, outcome: HTTP status or error code, seconds) of each FHIR request.
@@ -174,6 +176,11 @@ class FhirClient:
         try:
             async with asyncio.timeout(self._total_timeout):
                 response = await self._http.request(method, url, headers=headers, **kwargs)
+                pause = _retry_pause(method, response)
+                if pause is not None:
+                    log.info("fhir %s answered %d: one retry", label, response.status_code)
+                    await asyncio.sleep(pause)
+                    response = await self._http.request(method, url, headers=headers, **kwargs)
         except (httpx.HTTPError, TimeoutError) as exc:
             mapped = error_for_transport(exc)
             log.warning("fhir %s failed: %s", label, mapped.code)
@@ -192,6 +199,23 @@ class FhirClient:
             # The operation kind only ('search', 'read', ...): type names can come from clients.
             self._observe(label.split(" ", 1)[0], outcome, elapsed)
         return elapsed
+
+
+def _retry_pause(method: str, response: httpx.Response) -> float | None:
+    """Seconds to wait before the one retry of a read the server turned away for a moment.
+
+    Only GETs are retried (a write is never repeated behind the client's back), only on
+    429/503, and only when Retry-After is short; otherwise the caller gets THROTTLED or
+    UPSTREAM_UNAVAILABLE at once and decides.
+    """
+    if method != "GET" or response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("Retry-After", "")
+    if not value:
+        return DEFAULT_RETRY_PAUSE_S
+    if value.isdigit() and int(value) <= MAX_RETRY_PAUSE_S:
+        return float(value)
+    return None
 
 
 def _decode(response: httpx.Response) -> Any:

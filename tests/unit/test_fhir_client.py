@@ -165,3 +165,41 @@ async def test_non_json_answers_are_upstream_errors() -> None:
 
     with pytest.raises(UpstreamError):
         await client(html).read(Ref("Task", "1"))
+
+
+def scripted(*responses: httpx.Response) -> tuple[FhirClient, list[httpx.Request]]:
+    seen: list[httpx.Request] = []
+    queue = list(responses)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return queue.pop(0)
+
+    return client(handler), seen
+
+
+async def test_a_read_turned_away_briefly_is_retried_once() -> None:
+    ok = httpx.Response(200, json={"resourceType": "Task", "id": "1"})
+    fhir, seen = scripted(httpx.Response(503, headers={"Retry-After": "0"}), ok)
+    assert (await fhir.read(Ref("Task", "1")))["id"] == "1"
+    assert len(seen) == 2
+
+
+async def test_no_retry_for_writes_or_long_waits() -> None:
+    fhir, seen = scripted(httpx.Response(503, headers={"Retry-After": "0"}))
+    with pytest.raises(UpstreamUnavailableError):
+        await fhir.update({"resourceType": "Task", "id": "1"}, if_match="1")
+    assert len(seen) == 1
+    fhir, seen = scripted(httpx.Response(429, headers={"Retry-After": "30"}))
+    with pytest.raises(ThrottledError) as caught:
+        await fhir.read(Ref("Task", "1"))
+    assert caught.value.extensions == {"retryAfter": 30}
+    assert len(seen) == 1
+
+
+async def test_a_second_refusal_is_reported() -> None:
+    busy = httpx.Response(429, headers={"Retry-After": "0"})
+    fhir, seen = scripted(busy, httpx.Response(429, headers={"Retry-After": "0"}))
+    with pytest.raises(ThrottledError):
+        await fhir.search("Task", [])
+    assert len(seen) == 2
