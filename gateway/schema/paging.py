@@ -141,25 +141,67 @@ class SegmentedSearch:
     async def _read_offset(
         self, segment: int, position: dict[str, Any], result: PageResult
     ) -> bool:
+        """Fill ``result`` from one segment of a server that pages by _offset.
+
+        An offset alone drifts when Tasks leave or join the list between pages (claiming
+        from the queue does exactly that), so a cursor also names the next Task not yet
+        shown. A window around the old offset finds that Task where it is now; only if
+        it has itself left does the plain offset apply.
+        """
         offset = int(position.get("o", 0))
+        anchor = position.get("n")
         wanted = self._first - len(result.items)
-        extra = [("_count", str(wanted + 1))]
-        if offset:
-            extra.append(("_offset", str(offset)))
-        page = await self._search(segment, extra)
-        self._take_total(page, result)
-        result.included.extend(page.included)
-        for index, resource in enumerate(page.matches[:wanted]):
-            result.items.append((resource, self._cursor(segment, o=offset + index + 1)))
-        if len(page.matches) > wanted:
+        if anchor and offset:
+            offset, matches = await self._find_anchor(segment, offset, str(anchor), result)
+        else:
+            matches = await self._offset_page(segment, offset, wanted + 1, result)
+        shown = matches[:wanted]
+        for index, resource in enumerate(shown):
+            following = matches[index + 1] if index + 1 < len(matches) else None
+            result.items.append(
+                (resource, self._cursor(segment, o=offset + index + 1, n=_id(following)))
+            )
+        if len(matches) > wanted:
             result.has_next = True
             return False
-        if result.items and len(page.matches) == wanted:
+        if result.items and shown:
             # The last item of a finished segment resumes at the next segment.
             resource, _ = result.items[-1]
             result.items[-1] = (resource, self._cursor(segment + 1))
         return True
 
+    async def _find_anchor(
+        self, segment: int, offset: int, anchor: str, result: PageResult
+    ) -> tuple[int, list[Resource]]:
+        """(the anchor's offset now, the matches from it on); at least wanted+1 when there are."""
+        wanted = self._first - len(result.items)
+        start = max(0, offset - self._first)
+        count = offset - start + wanted + 1
+        window = await self._offset_page(segment, start, count, result)
+        ids = [_id(resource) for resource in window]
+        if anchor not in ids:
+            return offset, window[offset - start :]
+        found = start + ids.index(anchor)
+        matches = window[found - start :]
+        if len(matches) < wanted + 1 and len(window) == count:
+            matches = await self._offset_page(segment, found, wanted + 1, result)
+        return found, matches
+
+    async def _offset_page(
+        self, segment: int, offset: int, count: int, result: PageResult
+    ) -> list[Resource]:
+        extra = [("_count", str(count))]
+        if offset:
+            extra.append(("_offset", str(offset)))
+        page = await self._search(segment, extra)
+        self._take_total(page, result)
+        result.included.extend(page.included)
+        return list(page.matches)
+
     def _take_total(self, page: SearchPage, result: PageResult) -> None:
         if self._want_total and result.total is None:
             result.total = page.total
+
+
+def _id(resource: Resource | None) -> str | None:
+    return str(resource.get("id")) if resource is not None else None

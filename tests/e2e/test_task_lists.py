@@ -33,10 +33,11 @@ async def ids(gateway: Gateway, **variables: Any) -> list[str]:
     return [edge["node"]["id"] for edge in data["tasks"]["edges"]]
 
 
-async def walk(gateway: Gateway, query: str, field: str, **variables: Any) -> list[str]:
-    """Every id of a listing, page by page through endCursor."""
+async def walk(
+    gateway: Gateway, query: str, field: str, after: str | None = None, **variables: Any
+) -> list[str]:
+    """Every id of a listing from ``after`` on, page by page through endCursor."""
     seen: list[str] = []
-    after = None
     for _ in range(50):
         data = (await gateway.data(query, {**variables, "after": after}))[field]
         nodes = data.get("nodes") or [e["node"] for e in data["edges"]]
@@ -220,3 +221,35 @@ async def test_task_queue_unknown_practitioner_and_no_roles(gateway: Gateway) ->
     await put_all(gateway.fhir, [practitioner("loner"), task("t", role=NURSE)])
     data = await gateway.data(QUEUE, {"p": "loner"})
     assert data["taskQueue"]["nodes"] == []
+
+
+CLAIM = """mutation($id: ID!) {
+  claimTask(id: $id, owner: { reference: "Practitioner/nurse" }) { id } }"""
+
+
+async def test_claiming_between_pages_skips_no_task(gateway: Gateway) -> None:
+    """The queue's own flow: claim what page 1 showed, then ask for page 2."""
+    tasks = [task(f"q{n}", role=NURSE, priority="stat", due=f"2026-11-{n + 10}") for n in range(8)]
+    await put_all(gateway.fhir, [practitioner("nurse"), role("r1", "nurse", NURSE), *tasks])
+    first = (await gateway.data(QUEUE, {"p": "nurse", "first": 2}))["taskQueue"]
+    assert [n["id"] for n in first["nodes"]] == ["q0", "q1"]
+    for node in first["nodes"]:
+        await gateway.data(CLAIM, {"id": node["id"]})
+    after = first["pageInfo"]["endCursor"]
+    second = (await gateway.data(QUEUE, {"p": "nurse", "first": 2, "after": after}))["taskQueue"]
+    assert [n["id"] for n in second["nodes"]] == ["q2", "q3"]
+
+
+async def test_updates_between_pages_skip_no_task(gateway: Gateway) -> None:
+    """Newest first: Tasks changed after page 1 move to the top and are not shown again."""
+    await put_all(gateway.fhir, [task(f"t{n}") for n in range(6)])
+    listed = await ids(gateway, sort="LAST_UPDATED_DESC")
+    page = await gateway.data(LIST, {"first": 2, "sort": "LAST_UPDATED_DESC"})
+    shown = [e["node"]["id"] for e in page["tasks"]["edges"]]
+    assert shown == listed[:2]
+    update = 'mutation($id: ID!) { updateTask(id: $id, input: { description: "x" }) { id } }'
+    for task_id in shown:
+        await gateway.data(update, {"id": task_id})
+    after = page["tasks"]["pageInfo"]["endCursor"]
+    rest = await walk(gateway, LIST, "tasks", first=2, sort="LAST_UPDATED_DESC", after=after)
+    assert rest == listed[2:]
