@@ -9,6 +9,7 @@ import strawberry
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import Ref, Resource
+from gateway.fhir.references import checked_id
 from gateway.schema.context import Info
 from gateway.schema.enums import TaskIntent, TaskStatus
 from gateway.schema.inputs import (
@@ -20,7 +21,7 @@ from gateway.schema.inputs import (
 from gateway.schema.task import Task
 from gateway.workflow import UNCHANGED, BusinessStatusChange
 from gateway.writes import TaskWriter, elements
-from gateway.writes.elements import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Element, task_id
+from gateway.writes.elements import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Element
 
 T = TypeVar("T")
 TaskId = Annotated[strawberry.ID, strawberry.argument(description="The Task's id.")]
@@ -89,10 +90,10 @@ def _text(value: str | None, argument: str) -> str | None:
 
 
 def _parent_id(task: CreateTaskInput, parent: strawberry.ID | None) -> str | None:
-    given = task_id(str(task.part_of), "input.partOf") if task.part_of is not None else None
+    given = checked_id(str(task.part_of), "input.partOf") if task.part_of is not None else None
     if parent is None:
         return given
-    parent_id = task_id(str(parent), "parentId")
+    parent_id = checked_id(str(parent), "parentId")
     if given is not None and given != parent_id:
         raise BadUserInputError(
             "input.partOf: leave it out, or give the same id as parentId", argument="input.partOf"
@@ -141,7 +142,9 @@ def _answer(info: Info, resource: Resource) -> Task:
 
 
 def _target(id: strawberry.ID, expected_version: str | None) -> tuple[str, str | None]:
-    return task_id(str(id), "id"), elements.version_id(_given(expected_version), "expectedVersion")
+    return checked_id(str(id), "id"), elements.version_id(
+        _given(expected_version), "expectedVersion"
+    )
 
 
 def _writer(info: Info) -> TaskWriter:
@@ -250,7 +253,7 @@ class Mutation:
             ReferenceInput, strawberry.argument(description="Who claims it, 'Type/id'.")
         ],
     ) -> Task:
-        target = task_id(str(id), "id")
+        target = checked_id(str(id), "id")
         element = elements.reference(owner.reference, owner.display, "owner", types=OWNER_TYPES)
         return _answer(info, await _writer(info).claim(target, element))
 
@@ -276,7 +279,7 @@ class Mutation:
             ReferenceInput | None, strawberry.argument(description="Who wrote it, 'Type/id'.")
         ] = strawberry.UNSET,
     ) -> Task:
-        target = task_id(str(id), "id")
+        target = checked_id(str(id), "id")
         note = elements.text(text, "text")
         writer = _writer(info)
         written = await writer.add_note(target, note, _reference(author, "author", AUTHOR_TYPES))

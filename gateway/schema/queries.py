@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import InvalidReferenceError, Ref, parse_reference
+from gateway.fhir.references import checked_id
 from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Context, Info
 from gateway.schema.enums import TaskSort
@@ -22,7 +23,6 @@ from gateway.schema.task_filter import (
     due_date_check,
     filter_params,
     sort_param,
-    validated_id,
 )
 from gateway.schema.work_queue import queue_segments, role_tokens
 
@@ -71,7 +71,7 @@ class Query:
     async def task(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Task id")]
     ) -> Task | None:
-        ref = Ref("Task", validated_id(str(id), "id"))
+        ref = Ref("Task", checked_id(str(id), "id"))
         found = await info.context.loaders.resource_by_ref.load(ref)
         return Task.from_fhir(found) if found is not None else None
 
@@ -121,7 +121,7 @@ class Query:
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
-        practitioner_id = validated_id(str(practitioner), "practitioner")
+        practitioner_id = checked_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)
         profile.require("due-date", "taskQueue")
         roles = await ctx.fhir.search_all(

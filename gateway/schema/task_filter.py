@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import InvalidReferenceError, Ref, Resource, parse_reference
-from gateway.fhir.references import validate_id
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import CodingInput, TaskFilter
 from gateway.server_profile import ServerProfile
@@ -91,13 +90,6 @@ def sort_param(sort: TaskSort, profile: ServerProfile) -> tuple[str, str]:
     if key in {"due-date", "priority-order"}:
         profile.require(key, f"sort {sort.name}")
     return ("_sort", profile.sort_value([sort.value, "_id"]))
-
-
-def validated_id(value: str, argument: str) -> str:
-    try:
-        return validate_id(value)
-    except InvalidReferenceError as exc:
-        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
 
 
 def due_date_check(task_filter: TaskFilter | None, profile: ServerProfile) -> Keep | None:

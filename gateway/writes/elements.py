@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import InvalidReferenceError, Ref, parse_reference
-from gateway.fhir.references import validate_id
+from gateway.fhir.references import checked_id
 
 Element = dict[str, Any]
 
@@ -35,18 +35,10 @@ _CODE: Final = re.compile(r"[^\s]+( [^\s]+)*")
 _URI: Final = re.compile(r"\S+")
 
 
-def task_id(value: str, argument: str) -> str:
-    """A bare FHIR id, checked before it becomes part of any URL."""
-    try:
-        return validate_id(value)
-    except InvalidReferenceError as exc:
-        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
-
-
 def version_id(value: str | None, argument: str) -> str | None:
     if value is None:
         return None
-    return task_id(value, argument)
+    return checked_id(value, argument)
 
 
 def reference(

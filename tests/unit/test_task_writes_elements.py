@@ -9,6 +9,7 @@ import pytest
 
 from gateway.errors import BadUserInputError, GatewayError
 from gateway.fhir import Ref
+from gateway.fhir.references import checked_id
 from gateway.workflow import InvalidStatusTransitionError, StatusReasonRequiredError
 from gateway.workflow.transitions import TransitionTable, check_initial_status
 from gateway.writes import edits, elements
@@ -91,11 +92,11 @@ def test_an_empty_status_reason_is_left_to_the_rules() -> None:
 
 
 def test_ids() -> None:
-    assert elements.task_id("a-1.b", "id") == "a-1.b"
+    assert checked_id("a-1.b", "id") == "a-1.b"
     assert elements.version_id(None, "expectedVersion") is None
     for bad in ("", ".", "..", "a/b", "x" * 65):
         with pytest.raises(BadUserInputError):
-            elements.task_id(bad, "id")
+            checked_id(bad, "id")
 
 
 def test_edit_elements_sets_nested_paths_and_prunes_empty_containers() -> None:
