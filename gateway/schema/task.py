@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.errors import BadUserInputError
+from gateway.errors import BadUserInputError, UpstreamError
 from gateway.fhir import Resource as FhirResource
 from gateway.loaders import parent_ids
 from gateway.schema.context import Info
@@ -28,6 +28,15 @@ def _restriction_period(resource: FhirResource) -> dict[str, Any]:
     restriction = resource.get("restriction")
     period = restriction.get("period") if isinstance(restriction, dict) else None
     return period if isinstance(period, dict) else {}
+
+
+def _status(resource: FhirResource) -> TaskStatus:
+    status = TaskStatus.from_code(resource.get("status"))
+    if status is None:
+        # Showing some other status would misstate clinical work; the error says it is the
+        # server's data, not the client's request.
+        raise UpstreamError("The FHIR server holds a Task whose status is not an R4 code")
+    return status
 
 
 @converter("Task")
@@ -67,7 +76,7 @@ class Task(Resource):
         period = _restriction_period(resource)
         return cls(
             **base_fields(resource),
-            status=TaskStatus.from_code(resource.get("status")) or TaskStatus.DRAFT,
+            status=_status(resource),
             status_reason=CodeableConcept.from_fhir(resource.get("statusReason")),
             business_status=CodeableConcept.from_fhir(resource.get("businessStatus")),
             intent=TaskIntent.from_code(resource.get("intent")) or TaskIntent.UNKNOWN,

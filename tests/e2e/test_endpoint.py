@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.errors import BadUserInputError
 from gateway.schema.task import Task
 from tests.conftest import Gateway, running_gateway, settings_for
 from tests.e2e.builders import put_all, task
@@ -182,3 +183,16 @@ async def test_metrics_count_requests_without_ids(embedded: Gateway) -> None:
     assert 'gateway_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
     assert "secret-id-42" not in text
     assert "Jane" not in text
+
+
+async def test_a_task_with_a_non_r4_status_is_an_upstream_error(gateway: Gateway) -> None:
+    if gateway.name == "embedded":
+        # The embedded store refuses such a write (422): nothing to read back.
+        with pytest.raises(BadUserInputError):
+            await gateway.fhir.update({"resourceType": "Task", "id": "odd", "status": "paused",
+                                       "intent": "order"})  # fmt: skip
+        return
+    await gateway.fhir.update({"resourceType": "Task", "id": "odd", "status": "paused",
+                               "intent": "order"})  # fmt: skip
+    error = await gateway.error('query { task(id: "odd") { id status } }')
+    assert error["extensions"] == {"code": "UPSTREAM_ERROR"}
