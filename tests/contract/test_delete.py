@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
+from tests.contract.resources import task
 
 
 async def test_delete_then_read_is_gone(fhir: FhirPeer) -> None:

@@ -7,23 +7,7 @@ from typing import Any
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-async def put(fhir: FhirPeer, task_id: str, **fields: Any) -> dict[str, Any]:
-    response = await fhir.client.put(f"Task/{task_id}", json=task(id=task_id, **fields))
-    assert response.status_code in (200, 201), response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def ids(fhir: FhirPeer, params: Any) -> list[str]:
-    response = await fhir.client.get("Task", params=params)
-    assert response.status_code == 200, response.text
-    return sorted(e["resource"]["id"] for e in response.json().get("entry", []))
+from tests.contract.resources import ids, put_task
 
 
 def due(end: str) -> dict[str, Any]:
@@ -32,7 +16,7 @@ def due(end: str) -> dict[str, Any]:
 
 @pytest.fixture
 async def tasks(fhir: FhirPeer) -> FhirPeer:
-    await put(
+    await put_task(
         fhir,
         "october",
         authoredOn="2026-10-15T09:00:00Z",
@@ -40,7 +24,7 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         executionPeriod={"start": "2026-10-15T10:00:00Z", "end": "2026-10-20T10:00:00Z"},
         restriction=due("2026-11-01T17:00:00Z"),
     )
-    await put(
+    await put_task(
         fhir,
         "november",
         authoredOn="2026-11-25T08:30:00Z",
@@ -48,7 +32,7 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         executionPeriod={"start": "2026-11-25T09:00:00Z"},
         restriction=due("2026-11-30T17:00:00Z"),
     )
-    await put(fhir, "undated")
+    await put_task(fhir, "undated")
     return fhir
 
 
@@ -113,7 +97,7 @@ async def test_due_date_filter(tasks: FhirPeer) -> None:
 
 async def test_last_updated(tasks: FhirPeer) -> None:
     stamp = (await tasks.client.get("Task/november")).json()["meta"]["lastUpdated"]
-    await put(tasks, "later", authoredOn="2026-11-26")
+    await put_task(tasks, "later", authoredOn="2026-11-26")
 
     assert "later" in await ids(tasks, {"_lastUpdated": f"gt{stamp}"})
     assert "october" not in await ids(tasks, {"_lastUpdated": f"gt{stamp}"})

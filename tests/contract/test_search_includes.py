@@ -5,24 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-def ref(reference: str) -> dict[str, str]:
-    return {"reference": reference}
-
-
-async def put(fhir: FhirPeer, resource: dict[str, Any]) -> None:
-    url = f"{resource['resourceType']}/{resource['id']}"
-    response = await fhir.client.put(url, json=resource)
-    assert response.status_code in (200, 201), response.text
-
-
-async def put_task(fhir: FhirPeer, task_id: str, **fields: Any) -> None:
-    await put(fhir, task(id=task_id, **fields))
+from tests.contract.resources import put_resource, put_task, ref
 
 
 async def search(fhir: FhirPeer, resource_type: str, params: Any) -> dict[str, set[str]]:
@@ -51,8 +34,12 @@ async def tree(fhir: FhirPeer) -> None:
 
 
 async def test_include_owner(fhir: FhirPeer) -> None:
-    await put(fhir, {"resourceType": "Practitioner", "id": "ama", "name": [{"family": "Osei"}]})
-    await put(fhir, {"resourceType": "Patient", "id": "pat", "name": [{"family": "Mensah"}]})
+    await put_resource(
+        fhir, {"resourceType": "Practitioner", "id": "ama", "name": [{"family": "Osei"}]}
+    )
+    await put_resource(
+        fhir, {"resourceType": "Patient", "id": "pat", "name": [{"family": "Mensah"}]}
+    )
     await put_task(fhir, "t1", owner=ref("Practitioner/ama"), **{"for": ref("Patient/pat")})
     await put_task(fhir, "t2", owner=ref("Practitioner/missing-one"))
 
@@ -107,8 +94,8 @@ async def test_iterate_over_a_part_of_cycle_ends(fhir: FhirPeer) -> None:
 
 async def test_includes_of_several_matches_and_other_types(fhir: FhirPeer) -> None:
     await tree(fhir)
-    await put(fhir, {"resourceType": "Practitioner", "id": "kofi"})
-    await put(
+    await put_resource(fhir, {"resourceType": "Practitioner", "id": "kofi"})
+    await put_resource(
         fhir,
         {
             "resourceType": "PractitionerRole",

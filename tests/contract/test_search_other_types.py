@@ -7,20 +7,7 @@ from typing import Any
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-SNOMED = "http://snomed.info/sct"
-
-
-async def put(fhir: FhirPeer, resource: dict[str, Any]) -> None:
-    url = f"{resource['resourceType']}/{resource['id']}"
-    response = await fhir.client.put(url, json=resource)
-    assert response.status_code in (200, 201), response.text
-
-
-async def ids(fhir: FhirPeer, resource_type: str, params: Any) -> list[str]:
-    response = await fhir.client.get(resource_type, params=params)
-    assert response.status_code == 200, response.text
-    return sorted(e["resource"]["id"] for e in response.json().get("entry", []))
+from tests.contract.resources import SNOMED, ids, put_resource
 
 
 @pytest.fixture
@@ -83,7 +70,7 @@ async def clinic(fhir: FhirPeer) -> FhirPeer:
         },
     ]
     for resource in resources:
-        await put(fhir, resource)
+        await put_resource(fhir, resource)
     return fhir
 
 
@@ -118,13 +105,13 @@ async def clinic(fhir: FhirPeer) -> FhirPeer:
 async def test_search_parameters(
     clinic: FhirPeer, resource_type: str, params: dict[str, str], expected: list[str]
 ) -> None:
-    assert await ids(clinic, resource_type, params) == expected
+    assert await ids(clinic, params, resource_type=resource_type) == expected
 
 
 async def test_string_matching_ignores_accents_and_exact_keeps_case(clinic: FhirPeer) -> None:
-    accents_ignored = await ids(clinic, "Patient", {"family": "bronte"})
-    given_accents_ignored = await ids(clinic, "Patient", {"given": "zoe"})
-    exact_lowercase = await ids(clinic, "Patient", {"family:exact": "brown"})
+    accents_ignored = await ids(clinic, {"family": "bronte"}, resource_type="Patient")
+    given_accents_ignored = await ids(clinic, {"given": "zoe"}, resource_type="Patient")
+    exact_lowercase = await ids(clinic, {"family:exact": "brown"}, resource_type="Patient")
 
     if clinic.caps.spec_string_matching:
         assert accents_ignored == given_accents_ignored == ["zoe"]

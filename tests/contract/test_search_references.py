@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-def ref(reference: str) -> dict[str, str]:
-    return {"reference": reference}
-
-
-async def put(fhir: FhirPeer, task_id: str, **fields: Any) -> None:
-    response = await fhir.client.put(f"Task/{task_id}", json=task(id=task_id, **fields))
-    assert response.status_code in (200, 201), response.text
-
-
-async def ids(fhir: FhirPeer, params: Any) -> list[str]:
-    response = await fhir.client.get("Task", params=params)
-    assert response.status_code == 200, response.text
-    return sorted(e["resource"]["id"] for e in response.json().get("entry", []))
+from tests.contract.resources import ids, put_task, ref
 
 
 @pytest.fixture
 async def tasks(fhir: FhirPeer) -> FhirPeer:
-    await put(
+    await put_task(
         fhir,
         "parent",
         owner=ref("Practitioner/ama"),
@@ -40,10 +20,10 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         encounter=ref("Encounter/e1"),
         basedOn=[ref("CarePlan/cp1")],
     )
-    await put(fhir, "child-1", partOf=[ref("Task/parent")], owner=ref("CareTeam/ama"))
-    await put(fhir, "child-2", partOf=[ref("Task/parent")], **{"for": ref("Group/g1")})
-    await put(fhir, "other-root")
-    await put(fhir, "other-child", partOf=[ref("Task/other-root")])
+    await put_task(fhir, "child-1", partOf=[ref("Task/parent")], owner=ref("CareTeam/ama"))
+    await put_task(fhir, "child-2", partOf=[ref("Task/parent")], **{"for": ref("Group/g1")})
+    await put_task(fhir, "other-root")
+    await put_task(fhir, "other-child", partOf=[ref("Task/other-root")])
     return fhir
 
 
@@ -97,7 +77,7 @@ async def test_part_of_missing_finds_roots(tasks: FhirPeer) -> None:
 
 async def test_many_parents_in_one_search(fhir: FhirPeer) -> None:
     for n in range(30):
-        await put(fhir, f"c{n}", partOf=[ref(f"Task/p{n}")])
+        await put_task(fhir, f"c{n}", partOf=[ref(f"Task/p{n}")])
 
     parents = ",".join(f"Task/p{n}" for n in range(0, 30, 2))
     found = await ids(fhir, {"part-of": parents, "_count": "100"})
@@ -106,7 +86,7 @@ async def test_many_parents_in_one_search(fhir: FhirPeer) -> None:
 
 
 async def test_update_moves_a_task_between_parents(tasks: FhirPeer) -> None:
-    await put(tasks, "child-1", partOf=[ref("Task/other-root")])
+    await put_task(tasks, "child-1", partOf=[ref("Task/other-root")])
 
     assert await ids(tasks, {"part-of": "Task/parent"}) == ["child-2"]
     assert await ids(tasks, {"part-of": "Task/other-root"}) == ["child-1", "other-child"]

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-async def put(fhir: FhirPeer, task_id: str, **fields: Any) -> None:
-    response = await fhir.client.put(f"Task/{task_id}", json=task(id=task_id, **fields))
-    assert response.status_code in (200, 201), response.text
+from tests.contract.resources import put_task, task
 
 
 async def test_searchset_bundle_shape(fhir: FhirPeer) -> None:
-    await put(fhir, "t1", status="ready")
+    await put_task(fhir, "t1", status="ready")
 
     response = await fhir.client.get("Task", params={"status": "ready"})
 
@@ -38,9 +28,9 @@ async def test_searchset_bundle_shape(fhir: FhirPeer) -> None:
 
 
 async def test_post_search_merges_form_and_query(fhir: FhirPeer) -> None:
-    await put(fhir, "t1", status="ready", priority="urgent")
-    await put(fhir, "t2", status="ready")
-    await put(fhir, "t3", status="completed", priority="urgent")
+    await put_task(fhir, "t1", status="ready", priority="urgent")
+    await put_task(fhir, "t2", status="ready")
+    await put_task(fhir, "t3", status="completed", priority="urgent")
 
     response = await fhir.client.post(
         "Task/_search?priority=urgent",
@@ -54,7 +44,7 @@ async def test_post_search_merges_form_and_query(fhir: FhirPeer) -> None:
 
 async def test_post_search_with_many_ids(fhir: FhirPeer) -> None:
     for n in range(60):
-        await put(fhir, f"task-{n:03d}")
+        await put_task(fhir, f"task-{n:03d}")
     wanted = [f"task-{n:03d}" for n in range(0, 60, 2)]
 
     response = await fhir.client.post(
@@ -66,8 +56,8 @@ async def test_post_search_with_many_ids(fhir: FhirPeer) -> None:
 
 
 async def test_batch_of_reads_and_searches(fhir: FhirPeer) -> None:
-    await put(fhir, "t1", status="ready")
-    await put(fhir, "t2", status="completed")
+    await put_task(fhir, "t1", status="ready")
+    await put_task(fhir, "t2", status="completed")
     bundle = {
         "resourceType": "Bundle",
         "type": "batch",
@@ -92,7 +82,7 @@ async def test_batch_of_reads_and_searches(fhir: FhirPeer) -> None:
 
 
 async def test_batch_with_writes(fhir: FhirPeer) -> None:
-    await put(fhir, "old")
+    await put_task(fhir, "old")
     bundle = {
         "resourceType": "Bundle",
         "type": "batch",
@@ -144,7 +134,7 @@ async def test_batch_entry_errors_stay_in_their_entry(fhir: FhirPeer) -> None:
     ],
 )
 async def test_unsupported_parameters_are_refused(fhir: FhirPeer, params: dict[str, str]) -> None:
-    await put(fhir, "t1", status="ready")
+    await put_task(fhir, "t1", status="ready")
 
     response = await fhir.client.get("Task", params=params)
 
@@ -158,7 +148,7 @@ async def test_unsupported_parameters_are_refused(fhir: FhirPeer, params: dict[s
 
 
 async def test_harmless_format_parameters_are_ignored(fhir: FhirPeer) -> None:
-    await put(fhir, "t1")
+    await put_task(fhir, "t1")
 
     response = await fhir.client.get("Task", params={"_format": "json", "_pretty": "true"})
 

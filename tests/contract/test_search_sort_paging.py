@@ -5,15 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-async def put(fhir: FhirPeer, task_id: str, **fields: Any) -> None:
-    response = await fhir.client.put(f"Task/{task_id}", json=task(id=task_id, **fields))
-    assert response.status_code in (200, 201), response.text
+from tests.contract.resources import put_task
 
 
 async def search(fhir: FhirPeer, params: Any) -> dict[str, Any]:
@@ -32,13 +24,13 @@ def due(day: int) -> dict[str, Any]:
 
 
 async def test_queue_order_priority_then_due_date_then_id(fhir: FhirPeer) -> None:
-    await put(fhir, "b-urgent-3", priority="urgent", restriction=due(3))
-    await put(fhir, "a-urgent-3", priority="urgent", restriction=due(3))
-    await put(fhir, "c-urgent-1", priority="urgent", restriction=due(1))
-    await put(fhir, "d-urgent-none", priority="urgent")
-    await put(fhir, "e-stat-9", priority="stat", restriction=due(9))
-    await put(fhir, "f-asap-2", priority="asap", restriction=due(2))
-    await put(fhir, "g-routine-1", priority="routine", restriction=due(1))
+    await put_task(fhir, "b-urgent-3", priority="urgent", restriction=due(3))
+    await put_task(fhir, "a-urgent-3", priority="urgent", restriction=due(3))
+    await put_task(fhir, "c-urgent-1", priority="urgent", restriction=due(1))
+    await put_task(fhir, "d-urgent-none", priority="urgent")
+    await put_task(fhir, "e-stat-9", priority="stat", restriction=due(9))
+    await put_task(fhir, "f-asap-2", priority="asap", restriction=due(2))
+    await put_task(fhir, "g-routine-1", priority="routine", restriction=due(1))
 
     bundle = await search(fhir, {"_sort": "-priority-order,due-date", "_count": "50"})
     by_priority = ids_of(await search(fhir, {"_sort": "-priority-order"}))
@@ -60,9 +52,9 @@ async def test_queue_order_priority_then_due_date_then_id(fhir: FhirPeer) -> Non
 
 
 async def test_absent_priority_sorts_as_routine(fhir: FhirPeer) -> None:
-    await put(fhir, "urgent", priority="urgent", restriction=due(5))
-    await put(fhir, "no-priority", restriction=due(1))
-    await put(fhir, "routine", priority="routine", restriction=due(2))
+    await put_task(fhir, "urgent", priority="urgent", restriction=due(5))
+    await put_task(fhir, "no-priority", restriction=due(1))
+    await put_task(fhir, "routine", priority="routine", restriction=due(2))
 
     order = ids_of(await search(fhir, {"_sort": "-priority-order"}))
 
@@ -73,9 +65,9 @@ async def test_absent_priority_sorts_as_routine(fhir: FhirPeer) -> None:
 
 
 async def test_descending_sort_keeps_missing_values_last(fhir: FhirPeer) -> None:
-    await put(fhir, "early", authoredOn="2026-01-01")
-    await put(fhir, "none")
-    await put(fhir, "late", authoredOn="2026-06-01")
+    await put_task(fhir, "early", authoredOn="2026-01-01")
+    await put_task(fhir, "none")
+    await put_task(fhir, "late", authoredOn="2026-06-01")
 
     newest_first = ids_of(await search(fhir, {"_sort": "-authored-on"}))
     oldest_first = ids_of(await search(fhir, {"_sort": "authored-on"}))
@@ -89,9 +81,9 @@ async def test_descending_sort_keeps_missing_values_last(fhir: FhirPeer) -> None
 
 
 async def test_sort_by_status_and_last_updated(fhir: FhirPeer) -> None:
-    await put(fhir, "t1", status="ready")
-    await put(fhir, "t2", status="accepted")
-    await put(fhir, "t3", status="ready")
+    await put_task(fhir, "t1", status="ready")
+    await put_task(fhir, "t2", status="accepted")
+    await put_task(fhir, "t3", status="ready")
 
     order = ids_of(await search(fhir, {"_sort": "status,-_lastUpdated"}))
 
@@ -104,7 +96,7 @@ async def test_pages_never_repeat_or_skip(fhir: FhirPeer) -> None:
         # Few distinct keys: most rows tie on priority and due date and are ordered by id.
         task_id = f"task-{(n * 7) % 23:02d}"
         priority = "urgent" if n % 3 == 0 else "routine"
-        await put(fhir, task_id, priority=priority, restriction=due(1 + n % 2))
+        await put_task(fhir, task_id, priority=priority, restriction=due(1 + n % 2))
         expected.append(task_id)
     params = {"_sort": "-priority-order,due-date", "_count": "5"}
 
@@ -118,7 +110,7 @@ async def test_pages_never_repeat_or_skip(fhir: FhirPeer) -> None:
 
 async def test_paging_is_stable_when_every_key_ties(fhir: FhirPeer) -> None:
     for n in range(12):
-        await put(fhir, f"same-{(n * 5) % 12:02d}", priority="routine")
+        await put_task(fhir, f"same-{(n * 5) % 12:02d}", priority="routine")
 
     seen = await _all_pages(fhir, {"_sort": "priority", "_count": "4"})
 
@@ -130,7 +122,7 @@ async def test_paging_is_stable_when_every_key_ties(fhir: FhirPeer) -> None:
 
 async def test_count_zero_gives_only_the_total(fhir: FhirPeer) -> None:
     for n in range(3):
-        await put(fhir, f"t{n}")
+        await put_task(fhir, f"t{n}")
 
     bundle = await search(fhir, {"_count": "0", "_total": "accurate"})
 
@@ -140,7 +132,7 @@ async def test_count_zero_gives_only_the_total(fhir: FhirPeer) -> None:
 
 async def test_total_accurate_counts_every_match(fhir: FhirPeer) -> None:
     for n in range(7):
-        await put(fhir, f"t{n}", status="ready" if n < 5 else "completed")
+        await put_task(fhir, f"t{n}", status="ready" if n < 5 else "completed")
 
     bundle = await search(fhir, {"status": "ready", "_count": "2", "_total": "accurate"})
 
@@ -150,7 +142,7 @@ async def test_total_accurate_counts_every_match(fhir: FhirPeer) -> None:
 
 async def test_default_page_size(fhir: FhirPeer) -> None:
     for n in range(25):
-        await put(fhir, f"t{n:02d}")
+        await put_task(fhir, f"t{n:02d}")
 
     bundle = await search(fhir, {})
 

@@ -2,37 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-SNOMED = "http://snomed.info/sct"
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
-
-
-def concept(code: str, system: str = SNOMED) -> dict[str, Any]:
-    return {"coding": [{"system": system, "code": code}]}
-
-
-async def put(fhir: FhirPeer, task_id: str, **fields: Any) -> None:
-    response = await fhir.client.put(f"Task/{task_id}", json=task(id=task_id, **fields))
-    assert response.status_code in (200, 201), response.text
-
-
-async def ids(fhir: FhirPeer, params: Any) -> list[str]:
-    response = await fhir.client.get("Task", params=params)
-    assert response.status_code == 200, response.text
-    return sorted(e["resource"]["id"] for e in response.json().get("entry", []))
+from tests.contract.resources import SNOMED, concept, ids, put_task
 
 
 @pytest.fixture
 async def tasks(fhir: FhirPeer) -> FhirPeer:
-    await put(
+    await put_task(
         fhir,
         "nurse-urgent",
         status="ready",
@@ -43,7 +21,7 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         identifier=[{"system": "urn:orders", "value": "A-1"}],
         groupIdentifier={"system": "urn:groups", "value": "G-1"},
     )
-    await put(
+    await put_task(
         fhir,
         "doctor-stat",
         status="in-progress",
@@ -54,7 +32,7 @@ async def tasks(fhir: FhirPeer) -> FhirPeer:
         identifier=[{"system": "urn:orders", "value": "A-2"}],
         groupIdentifier={"system": "urn:groups", "value": "G-1"},
     )
-    await put(fhir, "bare", status="completed")
+    await put_task(fhir, "bare", status="completed")
     return fhir
 
 

@@ -7,10 +7,7 @@ from typing import Any
 import pytest
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
+from tests.contract.resources import task
 
 
 def without(resource: dict[str, Any], key: str) -> dict[str, Any]:

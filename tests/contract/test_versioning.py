@@ -6,10 +6,7 @@ import asyncio
 from typing import Any
 
 from tests.contract.conftest import FhirPeer
-
-
-def task(**fields: Any) -> dict[str, Any]:
-    return {"resourceType": "Task", "status": "requested", "intent": "order", **fields}
+from tests.contract.resources import task
 
 
 async def _create(fhir: FhirPeer, **fields: Any) -> dict[str, Any]:
