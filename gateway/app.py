@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
@@ -47,6 +48,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
+    if runtime.settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=sorted(runtime.settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
     app.add_middleware(RequestIdMiddleware, on_response=runtime.metrics.observe_http)
     return app
 

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     )
     fhir_extra_search_params: Annotated[frozenset[str] | None, NoDecode] = None
     expose_store: bool | None = None
+    cors_origins: Annotated[frozenset[str], NoDecode] = frozenset()
     fhir_recheck_params: Annotated[frozenset[str], NoDecode] = frozenset()
     fhir_paging: Literal["auto", "links", "offset"] = "auto"
     fhir_sort_keys: Literal["standard", "last-wins"] = "standard"
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
         "status_reason_required_for",
         "fhir_extra_search_params",
         "fhir_recheck_params",
+        "cors_origins",
         mode="before",
     )
     @classmethod

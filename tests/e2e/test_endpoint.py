@@ -196,3 +196,26 @@ async def test_a_task_with_a_non_r4_status_is_an_upstream_error(gateway: Gateway
                                "intent": "order"})  # fmt: skip
     error = await gateway.error('query { task(id: "odd") { id status } }')
     assert error["extensions"] == {"code": "UPSTREAM_ERROR"}
+
+
+async def test_cors_only_for_configured_origins() -> None:
+    settings = settings_for("embedded", cors_origins="https://app.clinic.example")
+    async with running_gateway(settings, "embedded") as gateway:
+        preflight = {
+            "Origin": "https://app.clinic.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        }
+        allowed = await gateway.client.options("/graphql", headers=preflight)
+        assert allowed.headers["access-control-allow-origin"] == "https://app.clinic.example"
+        other = await gateway.client.options(
+            "/graphql", headers={**preflight, "Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in other.headers
+    async with running_gateway(settings_for("embedded"), "embedded") as plain:
+        response = await plain.client.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"Origin": "https://app.clinic.example"},
+        )
+        assert "access-control-allow-origin" not in response.headers
