@@ -191,7 +191,7 @@ class FhirClient:
         log.debug("fhir %s -> %d in %.1f ms", label, response.status_code, elapsed * 1000)
         if response.is_success:
             return response
-        raise error_for_response(response, _decode(response))
+        raise error_for_response(response)
 
     def _record(self, label: str, outcome: str, started: float) -> float:
         elapsed = time.perf_counter() - started

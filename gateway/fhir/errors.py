@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from gateway.errors import (
@@ -19,28 +17,13 @@ from gateway.errors import (
     VersionConflictError,
 )
 
-_MAX_DIAGNOSTICS = 300
-
-
-def outcome_text(body: Any) -> str:
-    """The human text of an OperationOutcome, trimmed; empty when the body is not one."""
-    if not isinstance(body, dict) or body.get("resourceType") != "OperationOutcome":
-        return ""
-    texts = []
-    for issue in body.get("issue") or []:
-        if isinstance(issue, dict):
-            text = issue.get("diagnostics") or (issue.get("details") or {}).get("text")
-            if isinstance(text, str) and text:
-                texts.append(text)
-    return "; ".join(texts)[:_MAX_DIAGNOSTICS]
-
 
 def _retry_after(response: httpx.Response) -> int | None:
     value = response.headers.get("Retry-After", "")
     return int(value) if value.isdigit() else None
 
 
-def error_for_response(response: httpx.Response, body: Any) -> GatewayError:
+def error_for_response(response: httpx.Response) -> GatewayError:
     """The GatewayError for a non-2xx FHIR answer (404/410, 409/412, 400/422, 401/403, 429, 5xx)."""
     status = response.status_code
     if status in (404, 410):
