@@ -13,7 +13,9 @@ from gateway.store.errors import InvalidRequestError, operation_outcome
 if TYPE_CHECKING:
     from gateway.store.interactions import Interactions, Reply
 
-MAX_ENTRIES = 1000
+MAX_ENTRIES = 100
+# What the answers of one batch may add up to (their JSON); entries past it are not run.
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 
 
@@ -31,7 +33,21 @@ def run_batch(interactions: Interactions, bundle: Any, base: str) -> Reply:
     entries = bundle.get("entry") or []
     if not isinstance(entries, list) or len(entries) > MAX_ENTRIES:
         raise InvalidRequestError(f"A batch holds a list of at most {MAX_ENTRIES} entries")
-    answers = [_answer(interactions, entry, base) for entry in entries]
+    answers = []
+    spent = 0
+    for entry in entries:
+        if spent > MAX_RESPONSE_BYTES:
+            answers.append(
+                _failure(
+                    413,
+                    f"Not run: the batch's answers passed {MAX_RESPONSE_BYTES} bytes; "
+                    "send the rest in another batch",
+                )
+            )
+            continue
+        answer = _answer(interactions, entry, base)
+        spent += len(answer[1] or "")
+        answers.append(answer)
     return Reply(200, bundles.batch_response(answers))
 
 

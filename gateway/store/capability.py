@@ -42,7 +42,7 @@ def _resource(resource_type: str) -> dict[str, Any]:
         "versioning": "versioned-update",
         "readHistory": True,
         "updateCreate": True,
-        "conditionalCreate": False,
+        "conditionalCreate": True,
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
         "searchInclude": ["*", *(f"{resource_type}:{name}" for name in references)],

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
-SCHEMA_VERSION = 2
-# Versions whose tables this code rebuilds (sort tables changed); their data is kept.
-_REBUILT_VERSIONS = (1,)
+SCHEMA_VERSION = 3
+# Versions whose tables this code rebuilds (1: sort tables changed; 2: references present but
+# not searchable got a presence row); their data is kept.
+_REBUILT_VERSIONS = (1, 2)
 BUSY_TIMEOUT_MS = 15_000
 
 _SCHEMA = """
@@ -120,11 +121,15 @@ def _sort_table_ddl() -> str:
 
 
 class Database:
-    """One SQLite connection shared by worker threads under a lock (``:memory:`` needs one)."""
+    """SQLite connections shared by worker threads, each under its own lock: a file has one for
+    writes and one for reads, so a read never queues behind a write waiting for another
+    process's lock (WAL lets it read the last commit meanwhile); ``:memory:`` has one for both."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
         self._lock = threading.Lock()
+        self._reader = connection
+        self._read_lock = self._lock
         self.param_ids: dict[tuple[str, str], int] = {}
 
     @classmethod
@@ -137,16 +142,29 @@ class Database:
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         database = cls(connection)
         try:
-            database._configure(file_backed=path != ":memory:")
+            database._configure(connection, file_backed=path != ":memory:")
             database._migrate(rebuild_index)
+            if path != ":memory:":
+                reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+                database._reader, database._read_lock = reader, threading.Lock()
+                database._configure(reader, file_backed=True)
+                reader.execute("PRAGMA query_only = ON")
         except BaseException:
-            connection.close()
+            database._close_connections()
             raise
         return database
 
     def close(self) -> None:
         with self._lock:
+            if self._reader is not self._connection:
+                with self._read_lock:
+                    self._reader.close()
             self._connection.close()
+
+    def _close_connections(self) -> None:
+        if self._reader is not self._connection:
+            self._reader.close()
+        self._connection.close()
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -166,15 +184,15 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every query inside it sees one snapshot."""
-        with self._lock:
-            self._connection.execute("BEGIN")
+        with self._read_lock:
+            self._reader.execute("BEGIN")
             try:
-                yield self._connection
+                yield self._reader
             finally:
-                self._connection.execute("COMMIT")
+                self._reader.execute("COMMIT")
 
-    def _configure(self, *, file_backed: bool) -> None:
-        execute = self._connection.execute
+    def _configure(self, connection: sqlite3.Connection, *, file_backed: bool) -> None:
+        execute = connection.execute
         execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if file_backed:
             self._retry_while_locked(lambda: execute("PRAGMA journal_mode = WAL"))

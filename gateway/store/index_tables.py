@@ -81,7 +81,7 @@ def rebuild_index(connection: sqlite3.Connection, param_ids: Mapping[tuple[str, 
     ).fetchall()
     for rid, resource_type, resource_id, text in current:
         try:
-            entries = extract(resource_type, json.loads(text))
+            entries = extract(resource_type, json.loads(text), strict=False)
         except IndexValueError:
             log.warning("%s/%s no longer fits its search parameters", resource_type, resource_id)
             entries = extract(resource_type, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -39,11 +40,15 @@ def normalize_string(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def extract(resource_type: str, resource: Mapping[str, Any]) -> IndexEntries:
+def extract(
+    resource_type: str, resource: Mapping[str, Any], *, strict: bool = True
+) -> IndexEntries:
+    """The index entries of a resource; ``strict=False`` (re-indexing what an older version
+    stored) reads a dateTime without a zone as UTC and skips dates of the wrong JSON type."""
     entries = IndexEntries()
     for param, paths, column in _plan(resource_type):
         values = param.derive(resource) if param.derive else _values(resource, paths)
-        keys = _ENTRY_BUILDERS[param.type](param, values, entries)
+        keys = _ENTRY_BUILDERS[param.type](param, values, entries, strict)
         if column is not None:
             entries.sort[column] = min(keys) if keys else None
     return entries
@@ -73,7 +78,9 @@ def _values(resource: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> 
     return found
 
 
-def _tokens(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+def _tokens(
+    param: SearchParam, values: list[Any], entries: IndexEntries, strict: bool
+) -> list[Any]:
     codes: list[Any] = []
     for value in values:
         for system, code in _token_pairs(param, value):
@@ -108,14 +115,23 @@ def _text(value: Any, param: SearchParam) -> str:
     return value
 
 
-def _references(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+# The row of a reference that is present but names no resource a search can reach (contained
+# '#id', identifier or display only): ``:missing`` sees the element present, and no search
+# value or include matches its empty id. A parameter restricted to some target types (patient)
+# gets none: what such a reference points to is unknown.
+PRESENT = ("", "")
+
+
+def _references(
+    param: SearchParam, values: list[Any], entries: IndexEntries, strict: bool
+) -> list[Any]:
     keys: list[Any] = []
     for value in values:
         text = value.get("reference") if isinstance(value, Mapping) else None
-        if not isinstance(text, str):
-            continue
-        reference = parse_reference(text)
+        reference = parse_reference(text) if isinstance(text, str) else None
         if reference is None or reference.kind == "contained":
+            if not param.target_types:
+                entries.references.add((param.name, *PRESENT))
             continue
         if param.target_types and reference.type not in param.target_types:
             continue
@@ -124,25 +140,52 @@ def _references(param: SearchParam, values: list[Any], entries: IndexEntries) ->
     return keys
 
 
-def _dates(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+def _dates(param: SearchParam, values: list[Any], entries: IndexEntries, strict: bool) -> list[Any]:
     lows: list[Any] = []
     for value in values:
         try:
             if isinstance(value, str):
-                low, high = date_range(value)
-            elif isinstance(value, Mapping) and (value.get("start") or value.get("end")):
-                low = date_range(value["start"])[0] if value.get("start") else MIN_MS
-                high = date_range(value["end"])[1] if value.get("end") else MAX_MS
+                low, high = _stored_date_range(value, strict)
+            elif isinstance(value, Mapping):  # a Period
+                start, end = value.get("start"), value.get("end")
+                if start is None and end is None:
+                    continue
+                low = _stored_date_range(start, strict)[0] if start is not None else MIN_MS
+                high = _stored_date_range(end, strict)[1] if end is not None else MAX_MS
             else:
-                continue
-        except (DateFormatError, TypeError) as exc:
+                raise _WrongType
+        except _WrongType:
+            if strict:
+                raise IndexValueError(
+                    param.expression, f"{param.expression} is not a date"
+                ) from None
+            continue
+        except DateFormatError as exc:
             raise IndexValueError(param.expression, f"{param.expression}: {exc}") from exc
         entries.dates.add((param.name, low, high))
         lows.append(low)
     return lows
 
 
-def _strings(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+_ZONED = re.compile(r".*T.*(?:Z|[+-]\d{2}:\d{2})")
+
+
+class _WrongType(Exception):
+    """A date element holding something other than a string."""
+
+
+def _stored_date_range(value: Any, strict: bool) -> tuple[int, int]:
+    """``date_range`` of a stored value: a string, and a dateTime with a time has a zone."""
+    if not isinstance(value, str):
+        raise _WrongType
+    if strict and "T" in value and not _ZONED.fullmatch(value):
+        raise DateFormatError(f"a dateTime with a time needs a time zone: {value!r}")
+    return date_range(value)
+
+
+def _strings(
+    param: SearchParam, values: list[Any], entries: IndexEntries, strict: bool
+) -> list[Any]:
     folded: list[Any] = []
     for value in values:
         for text in _string_parts(value):
@@ -163,7 +206,9 @@ def _string_parts(value: Any) -> Iterator[str]:
                     yield item
 
 
-def _numbers(param: SearchParam, values: list[Any], entries: IndexEntries) -> list[Any]:
+def _numbers(
+    param: SearchParam, values: list[Any], entries: IndexEntries, strict: bool
+) -> list[Any]:
     numbers: list[Any] = []
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int | float):

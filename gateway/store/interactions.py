@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,6 +182,32 @@ def parse_json(raw: bytes) -> Any:
         raise InvalidRequestError(f"{name} is not allowed in JSON")
 
     try:
-        return json.loads(raw, parse_constant=refuse)
+        value = json.loads(raw, parse_constant=refuse)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequestError("The request body is not valid JSON") from exc
+    except RecursionError as exc:
+        raise InvalidRequestError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from exc
+    _check_tree(value)
+    return value
+
+
+MAX_JSON_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_tree(value: Any) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (later steps recurse over it) and strings
+    with lone surrogates ('\\ud800' parses, but is not text UTF-8 can store)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise InvalidRequestError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+            items = node.items() if isinstance(node, dict) else enumerate(node)
+            for key, item in items:
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    raise InvalidRequestError("A JSON string holds a lone surrogate (not text)")
+                stack.append((item, depth + 1))
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            raise InvalidRequestError("A JSON string holds a lone surrogate (not text)")

@@ -23,7 +23,7 @@ from gateway.store.errors import (
 from gateway.store.index_tables import rebuild_index, write_index
 from gateway.store.indexing import IndexEntries, IndexValueError, extract
 from gateway.store.search import SearchResult, explain_search, run_search
-from gateway.store.search_request import parse_search
+from gateway.store.search_request import parse_conditional, parse_search
 from gateway.store.validation import check_id, check_resource, check_type
 
 _ETAG = re.compile(r'\s*(?:W/)?"?([^"]*)"?\s*')
@@ -93,8 +93,7 @@ class FhirStore:
         resource = check_resource(resource_type, body)
         resource = {**resource, "id": str(uuid.uuid4())}
         entries = _index(resource_type, resource)
-        params = [(k, v) for k, v in parse_qsl(criteria, keep_blank_values=True) if k != "_count"]
-        request = parse_search(resource_type, [*params, ("_count", "2")])
+        request = parse_conditional(resource_type, parse_qsl(criteria, keep_blank_values=True))
         with self._db.write() as connection:
             found = run_search(connection, self._db.param_ids, request).matches
             if len(found) > 1:
@@ -164,7 +163,7 @@ class FhirStore:
             row = connection.execute(
                 "SELECT v.last_updated, v.deleted, v.json FROM resources r "
                 "JOIN versions v ON v.rid = r.rid AND v.version = ? WHERE r.type = ? AND r.id = ?",
-                (int(version) if version.isdigit() else -1, resource_type, resource_id),
+                (_version_number(version), resource_type, resource_id),
             ).fetchone()
         if row is None:
             raise ResourceNotFoundError(f"{resource_type}/{resource_id} has no version {version!r}")
@@ -328,3 +327,10 @@ def _without_version(resource: dict[str, Any]) -> dict[str, Any]:
     return (
         {**resource, "meta": meta} if meta else {k: v for k, v in resource.items() if k != "meta"}
     )
+
+
+def _version_number(text: str) -> int:
+    """A version id as stored (a positive 64-bit integer), or -1: no version has it."""
+    if text.isascii() and text.isdigit() and len(text) <= 18:
+        return int(text)
+    return -1

@@ -17,6 +17,7 @@ from gateway.store.repository import FhirStore
 
 FHIR_JSON = "application/fhir+json"
 MAX_BODY_BYTES = 32 * 1024 * 1024
+_PARSE_INLINE_BYTES = 64 * 1024  # larger JSON bodies are parsed in a worker thread
 _METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
 
 
@@ -50,9 +51,16 @@ async def _read(request: Request) -> FhirRequest:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
+    # Read the stream, not request.body(): a chunked body declares no length, and must be
+    # refused once it passes the limit rather than buffered whole.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLargeError(f"Request bodies are limited to {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body: object = NO_BODY
     form: list[tuple[str, str]] = []
@@ -61,6 +69,9 @@ async def _read(request: Request) -> FhirRequest:
             form = parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError as exc:
             raise InvalidRequestError("The form body is not UTF-8") from exc
+    elif len(raw) > _PARSE_INLINE_BYTES:
+        # Parsing a large body takes long enough to stall other requests on the event loop.
+        body = await anyio.to_thread.run_sync(parse_json, raw)
     elif raw.strip():
         body = parse_json(raw)
     return FhirRequest(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -28,6 +29,13 @@ from gateway.store.search_values import (
 
 DEFAULT_COUNT = 20
 MAX_COUNT = 1000
+MAX_OFFSET = 1_000_000_000
+MAX_PAGE_TOKEN = 4096
+# Bounds on the work one search may ask for.
+MAX_FILTERS = 30
+MAX_VALUES = 500  # comma-separated values of one parameter
+MAX_INCLUDES = 10  # distinct _include and _revinclude directives
+MAX_SORT_KEYS = 5
 IGNORED = frozenset({"_format", "_pretty"})
 _MODIFIERS = {
     "token": {"missing", "not"},
@@ -108,9 +116,31 @@ def parse_search(
             raise InvalidRequestError(f"Unknown search parameter {raw_name!r} for {resource_type}")
         elif value != "":
             filters.append(_filter(known[name], modifier or None, value, base_url))
+            if len(filters) > MAX_FILTERS:
+                raise InvalidRequestError(f"A search takes at most {MAX_FILTERS} parameters")
+    includes = list(dict.fromkeys(includes))
+    if len(includes) > MAX_INCLUDES:
+        raise InvalidRequestError(
+            f"A search takes at most {MAX_INCLUDES} _include and _revinclude directives"
+        )
     return SearchRequest(
         **fields, filters=tuple(filters), includes=tuple(includes), link_params=tuple(links)
     )
+
+
+def parse_conditional(resource_type: str, params: Sequence[tuple[str, str]]) -> SearchRequest:
+    """The search of a conditional interaction (If-None-Exist): filters only, at least one,
+    none blank, so it cannot match everything nor page past the resource it looks for."""
+    for raw_name, value in params:
+        name = raw_name.partition(":")[0]
+        if name in _CONTROLS or name in ("_include", "_revinclude"):
+            raise InvalidRequestError(f"{raw_name} is not allowed in conditional criteria")
+        if value.strip() == "":
+            raise InvalidRequestError(f"Conditional criteria {raw_name!r} has no value")
+    request = parse_search(resource_type, [*params, ("_count", "2")])
+    if not request.filters:
+        raise InvalidRequestError("Conditional criteria must hold at least one search parameter")
+    return request
 
 
 def encode_page_token(values: Sequence[Any]) -> str:
@@ -134,6 +164,8 @@ def _filter(param: SearchParam, modifier: str | None, text: str, base_url: str |
             raise InvalidRequestError(f"{param.name}:missing must be true or false, not {text!r}")
         return Filter(param, modifier, (), missing=text == "true")
     parts = split_values(text)
+    if len(parts) > MAX_VALUES:
+        raise InvalidRequestError(f"{param.name} takes at most {MAX_VALUES} values")
     values: list[Value] = []
     for part in parts:
         if param.type == "token":
@@ -177,8 +209,11 @@ def _includes(reverse: bool, modifier: str, text: str) -> list[Include]:
 
 def _sort(fields: dict[str, Any], text: str) -> None:
     known = params_for(fields["resource_type"])
+    items = text.split(",")
+    if len(items) > MAX_SORT_KEYS:
+        raise InvalidRequestError(f"_sort takes at most {MAX_SORT_KEYS} keys")
     keys = []
-    for item in text.split(","):
+    for item in items:
         descending = item.startswith("-")
         name = item.removeprefix("-")
         param = known.get(name)
@@ -195,18 +230,37 @@ def _count(fields: dict[str, Any], text: str) -> None:
 
 
 def _offset(fields: dict[str, Any], text: str) -> None:
-    fields["offset"] = _non_negative("_offset", text)
+    offset = _non_negative("_offset", text)
+    if offset > MAX_OFFSET:
+        raise InvalidRequestError(f"_offset must be at most {MAX_OFFSET}")
+    fields["offset"] = offset
 
 
 def _page_token(fields: dict[str, Any], text: str) -> None:
+    bad = InvalidRequestError("_page_token is not a page token of this server")
+    if len(text) > MAX_PAGE_TOKEN:
+        raise bad
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         values = json.loads(raw)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidRequestError("_page_token is not a page token of this server") from exc
+    except (binascii.Error, ValueError, RecursionError) as exc:
+        raise bad from exc
     if not isinstance(values, list) or not values or not isinstance(values[-1], str):
-        raise InvalidRequestError("_page_token is not a page token of this server")
+        raise bad
+    if not all(_is_key_value(v) for v in values):
+        raise bad
     fields["after"] = tuple(values)
+
+
+def _is_key_value(value: Any) -> bool:
+    """A sort value SQLite can compare: text, a 64-bit integer, a finite real, or missing."""
+    if value is None or isinstance(value, str):
+        return True
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _total(fields: dict[str, Any], text: str) -> None:
@@ -227,8 +281,12 @@ def _elements(fields: dict[str, Any], text: str) -> None:
 
 
 def _non_negative(name: str, text: str) -> int:
-    if not text.isdigit():
-        raise InvalidRequestError(f"{name} must be a non-negative integer, not {text!r}")
+    # ASCII digits only (str.isdigit also takes superscripts and other scripts' digits), and
+    # few enough for SQLite's 64-bit integers.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise InvalidRequestError(
+            f"{name} must be a non-negative integer below 10^18, not {text[:40]!r}"
+        )
     return int(text)
 
 

@@ -36,8 +36,8 @@ def check_resource(resource_type: str, body: Any, *, url_id: str | None = None) 
             f"The resource id {body.get('id')!r} must equal the id in the URL {url_id!r}",
             expression=f"{resource_type}.id",
         )
-    if "meta" in body and not isinstance(body["meta"], dict):
-        raise _invalid(f"{resource_type}.meta", "meta must be an object", "structure")
+    if "meta" in body:
+        _check_meta(resource_type, body["meta"])
     if resource_type == "Task":
         _check_task(body)
     for path, text in _references(body, resource_type):
@@ -49,6 +49,29 @@ def check_resource(resource_type: str, body: Any, *, url_id: str | None = None) 
                 "value",
             )
     return body
+
+
+def _check_meta(resource_type: str, meta: Any) -> None:
+    """meta's shape: the store adds to tag (SUBSETTED) and search may read it."""
+    if not isinstance(meta, dict):
+        raise _invalid(f"{resource_type}.meta", "meta must be an object", "structure")
+    for element in ("tag", "security"):
+        path = f"{resource_type}.meta.{element}"
+        codings = meta.get(element)
+        if codings is None:
+            continue
+        if not isinstance(codings, list) or not all(isinstance(c, dict) for c in codings):
+            raise _invalid(path, f"{path} must be a list of Coding objects", "structure")
+        for coding in codings:
+            for key in ("system", "version", "code", "display"):
+                if key in coding and not isinstance(coding[key], str):
+                    raise _invalid(f"{path}.{key}", f"{path}.{key} must be a string", "value")
+    profiles = meta.get("profile")
+    if profiles is not None and (
+        not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles)
+    ):
+        path = f"{resource_type}.meta.profile"
+        raise _invalid(path, f"{path} must be a list of canonical URLs (strings)", "structure")
 
 
 def _check_task(task: Mapping[str, Any]) -> None:

@@ -40,6 +40,7 @@ def test_task_entries() -> None:
         ("owner", "https://elsewhere.test/Practitioner/9", ""),
         ("part-of", "a", "Task"),
         ("part-of", "b", "Task"),
+        ("part-of", "", ""),  # present, not searchable: only :missing sees it
     }
     start = date_range("2026-11-25T09:00:00Z")[0]
     due = date_range("2026-11-30")
