@@ -56,6 +56,21 @@ def assert_error(error: dict[str, Any], code: str, **extensions: Any) -> None:
         assert error["extensions"][key] == value, error
 
 
+async def assert_refused_unchanged(
+    gateway: Gateway,
+    document: str,
+    variables: dict[str, Any],
+    code: str,
+    argument: str | None,
+) -> None:
+    """The mutation fails with ``code`` (naming ``argument``) and Task t1 is as it was."""
+    before = await stored(gateway, "t1")
+    error = await gateway.error(document, variables)
+    assert_error(error, code)
+    assert error["extensions"].get("argument") == argument
+    assert await stored(gateway, "t1") == before
+
+
 async def test_create_task_with_defaults(gateway: Gateway) -> None:
     created = (await gateway.data(CREATE, {"input": {}}))["createTask"]
 
@@ -421,11 +436,7 @@ async def test_add_task_note_errors(
     gateway: Gateway, variables: dict[str, Any], code: str, argument: str | None
 ) -> None:
     await put_all(gateway.fhir, [task("t1")])
-    before = await stored(gateway, "t1")
-    error = await gateway.error(ADD_NOTE, variables)
-    assert_error(error, code)
-    assert error["extensions"].get("argument") == argument
-    assert await stored(gateway, "t1") == before
+    await assert_refused_unchanged(gateway, ADD_NOTE, variables, code, argument)
 
 
 async def test_later_fields_of_one_request_see_earlier_writes(gateway: Gateway) -> None:

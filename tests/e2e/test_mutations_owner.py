@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Gateway
 from tests.e2e.builders import put_all, task
-from tests.e2e.test_mutations import TASK_FIELDS, assert_error, stored
+from tests.e2e.test_mutations import TASK_FIELDS, assert_error, assert_refused_unchanged, stored
 
 ASSIGN = (
     "mutation($id: ID!, $owner: ReferenceInput, $v: String) {"
@@ -81,11 +81,7 @@ async def test_assign_errors(
     gateway: Gateway, variables: dict[str, Any], code: str, argument: str | None
 ) -> None:
     await put_all(gateway.fhir, [task("t1")])
-    before = await stored(gateway, "t1")
-    error = await gateway.error(ASSIGN, variables)
-    assert_error(error, code)
-    assert error["extensions"].get("argument") == argument
-    assert await stored(gateway, "t1") == before
+    await assert_refused_unchanged(gateway, ASSIGN, variables, code, argument)
 
 
 async def test_claim_an_unowned_task(gateway: Gateway) -> None:
