@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ from typing import IO, Any
 import httpx
 import pytest
 
+from tests.conftest import free_port
 from tests.e2e.test_concurrency import CLAIM, RACERS, START, outcome
 
 START_TIMEOUT = 30.0
@@ -25,13 +25,6 @@ STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 30.0
 CREATE = "mutation { createTask(input: {status: REQUESTED}) { id versionId } }"
 READ = "query($id: ID!) { task(id: $id) { versionId status ownerReference { reference } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
@@ -50,7 +43,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) ->
 @contextlib.contextmanager
 def _gateway_process(store_path: Path) -> Iterator[str]:
     """``python -m gateway serve`` on a free port over ``store_path``; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "GATEWAY_FHIR_BASE_URL": "",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 
 from gateway.errors import BadUserInputError
 from gateway.schema.task import Task
-from tests.conftest import Gateway, running_gateway, settings_for
+from tests.conftest import Gateway, free_port, running_gateway, settings_for
 from tests.e2e.builders import put_all, task
 
 
@@ -21,17 +20,10 @@ async def embedded() -> AsyncIterator[Gateway]:
         yield gateway
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def unreachable() -> AsyncIterator[Gateway]:
     """A gateway whose FHIR server refuses connections (nothing listens on the port)."""
-    base = f"http://127.0.0.1:{_free_port()}/fhir/R4/"
+    base = f"http://127.0.0.1:{free_port()}/fhir/R4/"
     settings = settings_for("medplum", base, upstream_connect_timeout=0.5)
     async with running_gateway(settings, "unreachable") as gateway:
         yield gateway
