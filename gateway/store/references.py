@@ -1,4 +1,4 @@
-"""FHIR resource types, ids and Reference.reference strings: the one parser the store uses."""
+"""Reference.reference kinds as the store indexes them; local ones through gateway.fhir's parser."""
 
 from __future__ import annotations
 
@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from gateway.fhir.references import is_valid_id, is_valid_type
+from gateway.fhir.references import (
+    InvalidReferenceError,
+    is_valid_id,
+    is_valid_type,
+)
+from gateway.fhir.references import (
+    parse_reference as parse_local_reference,
+)
 
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _UUID = re.compile(
     r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 _OID = re.compile(r"urn:oid:[0-2](?:\.(?:0|[1-9]\d*))+")
-_LOCAL = re.compile(r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[^/]+)(?:/_history/(?P<version>[^/]+))?")
 
 ReferenceKind = Literal["local", "contained", "urn", "absolute"]
 
@@ -35,21 +40,19 @@ is_resource_id = is_valid_id
 
 def parse_reference(text: str) -> Reference | None:
     """The reference in ``text``, or None when it is not a well-formed FHIR reference."""
-    local = _LOCAL.fullmatch(text)
-    if local is not None:
-        version = local.group("version")
-        if not is_resource_id(local.group("id")):
-            return None
-        if version is not None and not is_resource_id(version):
-            return None
-        return Reference("local", local.group("type"), local.group("id"))
+    if text != text.strip():
+        return None
     if text.startswith("#"):
-        return Reference("contained", "", text) if _ID.fullmatch(text[1:] or "x") else None
+        return Reference("contained", "", text) if is_resource_id(text[1:] or "x") else None
     if _UUID.fullmatch(text) or _OID.fullmatch(text):
         return Reference("urn", "", text)
     if _is_absolute_url(text):
         return Reference("absolute", "", text)
-    return None
+    try:
+        local = parse_local_reference(text)
+    except InvalidReferenceError:
+        return None
+    return Reference("local", local.type, local.id)
 
 
 def _is_absolute_url(text: str) -> bool:
