@@ -13,7 +13,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.config import Settings
-from gateway.errors import GatewayError
+from gateway.error_mapping import from_fhir
+from gateway.fhir.errors import FhirError
 from gateway.graphql_app import BodyLimit, GatewayGraphQL
 from gateway.observability import RequestIdMiddleware
 from gateway.runtime import Runtime
@@ -29,7 +30,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", runtime.metrics.endpoint, methods=["GET"]),
     ]
-    graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes)
+    graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes, runtime.metrics)
     routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     if runtime.store_app is not None and runtime.settings.store_exposed:
         routes.append(Mount("/fhir/R4", app=runtime.store_app))
@@ -70,6 +71,7 @@ async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     try:
         await runtime.fhir.capabilities()
-    except GatewayError as exc:
-        return JSONResponse({"status": "unavailable", "code": exc.code}, status_code=503)
+    except FhirError as exc:
+        code = from_fhir(exc).code
+        return JSONResponse({"status": "unavailable", "code": code}, status_code=503)
     return JSONResponse({"status": "ready"})

@@ -6,19 +6,23 @@
     ├── InvalidStatusTransitionError INVALID_STATUS_TRANSITION  from, to, allowed
     ├── VersionConflictError         VERSION_CONFLICT           currentVersion
     ├── AlreadyClaimedError          ALREADY_CLAIMED            currentOwner
+    ├── TaskClosedError              TASK_CLOSED                status
     ├── NotFoundError                NOT_FOUND
     ├── UnauthenticatedError         UNAUTHENTICATED
     ├── ForbiddenError               FORBIDDEN
     ├── QueryTooComplexError         QUERY_TOO_COMPLEX          limit, value
     ├── UnsupportedByServerError     UNSUPPORTED_BY_SERVER
-    ├── PersistedQueryNotFoundError  PERSISTED_QUERY_NOT_FOUND
+    ├── BadRequestError              BAD_REQUEST                limit, value (before GraphQL)
     └── UpstreamError                UPSTREAM_ERROR             (the FHIR server misbehaved)
         ├── ThrottledError           THROTTLED                  retryAfter
         ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE
         └── UpstreamTimeoutError     UPSTREAM_TIMEOUT
 
-StatusReasonRequiredError and InvalidStatusTransitionError are raised by the pure workflow
-rules (gateway.workflow) themselves. Messages never carry resource content, tokens or query
+The workflow refusals (STATUS_REASON_REQUIRED, INVALID_STATUS_TRANSITION, TASK_CLOSED,
+VERSION_CONFLICT for a stale expectedVersion, ALREADY_CLAIMED) are raised by the pure
+workflow rules (gateway.workflow) themselves. Errors of the layers below (the FHIR client's
+FhirError, a malformed reference) are translated into this tree once, by
+gateway.error_mapping. Messages never carry resource content, tokens or query
 variables: they are shown to clients and may be logged.
 """
 
@@ -108,6 +112,19 @@ class AlreadyClaimedError(GatewayError):
         super().__init__("The Task is already claimed", currentOwner=current_owner)
 
 
+class TaskClosedError(GatewayError):
+    """The change is not allowed because the Task is closed (``status``, a FHIR code)."""
+
+    code = "TASK_CLOSED"
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        super().__init__(
+            f"The Task is closed ({status_name(status)}); nothing was written",
+            status=status_name(status),
+        )
+
+
 class NotFoundError(GatewayError):
     code = "NOT_FOUND"
 
@@ -131,8 +148,13 @@ class UnsupportedByServerError(GatewayError):
     code = "UNSUPPORTED_BY_SERVER"
 
 
-class PersistedQueryNotFoundError(GatewayError):
-    code = "PERSISTED_QUERY_NOT_FOUND"
+class BadRequestError(GatewayError):
+    """A request refused before GraphQL saw it (its size, its content type, its method)."""
+
+    code = "BAD_REQUEST"
+
+    def __init__(self, message: str, *, limit: int | None = None, value: int | None = None) -> None:
+        super().__init__(message, limit=limit, value=value)
 
 
 class UpstreamError(GatewayError):

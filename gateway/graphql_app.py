@@ -13,7 +13,9 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from gateway.cursors import CursorCodec
+from gateway.errors import BadRequestError, GatewayError
 from gateway.loaders import Loaders
+from gateway.metrics import Metrics
 from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
@@ -47,7 +49,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             result.errors = [shape_error(error) for error in result.errors]
             for error in result.errors:
                 code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
-                self._runtime.metrics.graphql_errors.labels(str(code)).inc()
+                self._runtime.metrics.count_error(str(code))
         return await super().process_result(request, result)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
@@ -65,9 +67,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
 class BodyLimit:
     """Refuses request bodies over ``max_bytes`` with 413 before the GraphQL layer reads them."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, metrics: Metrics) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,19 +101,15 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, size: int) -> None:
-        response: Response = JSONResponse(
-            {
-                "errors": [
-                    {
-                        "message": f"The request body exceeds {self.max_bytes} bytes",
-                        "extensions": {
-                            "code": "QUERY_TOO_COMPLEX",
-                            "limit": self.max_bytes,
-                            "value": size,
-                        },
-                    }
-                ]
-            },
-            status_code=413,
+        error = BadRequestError(
+            f"The request body exceeds {self.max_bytes} bytes", limit=self.max_bytes, value=size
         )
+        response = refusal(error, 413, self.metrics)
         await response(scope, receive, send)
+
+
+def refusal(error: GatewayError, status: int, metrics: Metrics) -> Response:
+    """A request refused before GraphQL, answered as a GraphQL error body and counted."""
+    metrics.count_error(error.code)
+    body = {"errors": [{"message": error.message, "extensions": error.graphql_extensions()}]}
+    return JSONResponse(body, status_code=status)

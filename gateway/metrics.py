@@ -63,6 +63,10 @@ class Metrics:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_seconds.labels(route).observe(seconds)
 
+    def count_error(self, code: str) -> None:
+        """One error answered with ``code``, whether GraphQL or the HTTP layer refused."""
+        self.graphql_errors.labels(code).inc()
+
     def observe_fhir(self, operation: str, outcome: str, seconds: float) -> None:
         self.fhir_requests.labels(operation, outcome).inc()
         self.fhir_seconds.labels(operation).observe(seconds)

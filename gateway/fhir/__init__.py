@@ -2,7 +2,13 @@
 
 from gateway.fhir.bundles import BatchResult, Resource, SearchPage
 from gateway.fhir.client import FhirClient, version_of
-from gateway.fhir.references import InvalidReferenceError, Ref, parse_reference, try_parse_reference
+from gateway.fhir.references import (
+    InvalidReferenceError,
+    Ref,
+    parse_reference,
+    try_parse_reference,
+    validate_id,
+)
 
 __all__ = [
     "BatchResult",
@@ -13,5 +19,6 @@ __all__ = [
     "SearchPage",
     "parse_reference",
     "try_parse_reference",
+    "validate_id",
     "version_of",
 ]

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from gateway.errors import UpstreamError
 from gateway.fhir.bundles import (
     BatchResult,
     Resource,
@@ -19,7 +18,11 @@ from gateway.fhir.bundles import (
     parse_batch_response,
     parse_searchset,
 )
-from gateway.fhir.errors import error_for_response, error_for_transport
+from gateway.fhir.errors import (
+    FhirResponseError,
+    error_for_response,
+    error_for_transport,
+)
 from gateway.fhir.references import Ref, same_origin_and_prefix, validate_id, validate_type
 
 log = logging.getLogger("gateway.fhir")
@@ -45,7 +48,7 @@ class FhirClient:
     """Reads and writes one FHIR R4 server through one shared httpx.AsyncClient.
 
     Every URL is built from validated types and ids, or is a link the server gave that
-    lies under the configured base. Failures leave as GatewayError subclasses.
+    lies under the configured base. Failures leave as FhirError subclasses (gateway.fhir.errors).
     """
 
     def __init__(
@@ -62,7 +65,7 @@ class FhirClient:
         self._observe = observe
 
     async def read(self, ref: Ref) -> Resource:
-        """The current version; NotFoundError when absent or deleted."""
+        """The current version; FhirNotFoundError when absent or deleted."""
         return await self._json("GET", ref.path, label=f"read {ref.type}")
 
     async def vread(self, ref: Ref, version: str) -> Resource:
@@ -89,7 +92,7 @@ class FhirClient:
     async def search_next(self, next_url: str, resource_type: str) -> SearchPage:
         """Follow a server's ``next`` link, only when it lies under the configured base."""
         if not same_origin_and_prefix(next_url, self.base_url):
-            raise UpstreamError("The FHIR server gave a next link outside its base URL")
+            raise FhirResponseError("The FHIR server gave a next link outside its base URL")
         body = await self._json("GET", next_url, label=f"search {resource_type} next")
         return self._searchset(body, resource_type)
 
@@ -103,7 +106,7 @@ class FhirClient:
         pages = 1
         while page.next_url or (not page.has_links and len(page.matches) >= page_size):
             if pages >= max_pages:
-                raise UpstreamError("The FHIR search has more results than the gateway will page")
+                raise FhirResponseError("The FHIR search has more results than the gateway pages")
             if page.next_url:
                 page = await self.search_next(page.next_url, resource_type)
             else:
@@ -121,7 +124,7 @@ class FhirClient:
         )
 
     async def update(self, resource: Resource, *, if_match: str | None = None) -> Resource:
-        """PUT the resource; with ``if_match`` a stale version is a VersionConflictError."""
+        """PUT the resource; with ``if_match`` a stale version is a FhirConflictError."""
         ref = Ref(str(resource.get("resourceType", "")), str(resource.get("id", "")))
         headers = {"If-Match": f'W/"{validate_id(if_match)}"'} if if_match is not None else {}
         return await self._json(
@@ -150,7 +153,7 @@ class FhirClient:
         try:
             return parse_batch_response(body)
         except ValueError as exc:
-            raise UpstreamError("The FHIR server answered a batch with no Bundle") from exc
+            raise FhirResponseError("The FHIR server answered a batch with no Bundle") from exc
 
     async def capabilities(self) -> Resource:
         return await self._json("GET", "metadata", label="metadata")
@@ -159,13 +162,13 @@ class FhirClient:
         try:
             return parse_searchset(body, resource_type)
         except ValueError as exc:
-            raise UpstreamError("The FHIR server answered a search with no Bundle") from exc
+            raise FhirResponseError("The FHIR server answered a search with no Bundle") from exc
 
     async def _json(self, method: str, url: str, *, label: str, **kwargs: Any) -> Resource:
         response = await self._send(method, url, label=label, **kwargs)
         body = _decode(response)
         if not isinstance(body, dict):
-            raise UpstreamError("The FHIR server answered with no JSON resource")
+            raise FhirResponseError("The FHIR server answered with no JSON resource")
         return body
 
     async def _send(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx.Response:
@@ -183,8 +186,8 @@ class FhirClient:
                     response = await self._http.request(method, url, headers=headers, **kwargs)
         except (httpx.HTTPError, TimeoutError) as exc:
             mapped = error_for_transport(exc)
-            log.warning("fhir %s failed: %s", label, mapped.code)
-            self._record(label, mapped.code, started)
+            log.warning("fhir %s failed: %s", label, mapped.kind)
+            self._record(label, mapped.kind, started)
             raise mapped from exc
         elapsed = self._record(label, str(response.status_code), started)
         # Only the operation and status are logged: URLs carry ids and search values (PHI).

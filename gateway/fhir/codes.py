@@ -1,4 +1,4 @@
-"""FHIR R4 Task code systems (task-status, task-intent, request-priority), in value-set order."""
+"""FHIR R4 Task vocabulary: code systems in value-set order, and the types references allow."""
 
 from __future__ import annotations
 
@@ -30,3 +30,21 @@ TASK_INTENTS: Final[tuple[str, ...]] = (
     "option",
 )
 TASK_PRIORITIES: Final[tuple[str, ...]] = ("routine", "urgent", "asap", "stat")
+
+# R4 Task.owner, Task.requester and Annotation.author[x] name the types they may point to.
+OWNER_TYPES: Final = frozenset(
+    {
+        "Practitioner",
+        "PractitionerRole",
+        "Organization",
+        "CareTeam",
+        "HealthcareService",
+        "Patient",
+        "Device",
+        "RelatedPerson",
+    }
+)
+REQUESTER_TYPES: Final = frozenset(
+    {"Device", "Organization", "Patient", "Practitioner", "PractitionerRole", "RelatedPerson"}
+)
+AUTHOR_TYPES: Final = frozenset({"Practitioner", "Patient", "RelatedPerson", "Organization"})

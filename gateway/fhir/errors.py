@@ -1,21 +1,73 @@
-"""Translation of FHIR server answers and httpx failures into the gateway's error tree, once."""
+"""The FHIR layer's own errors: httpx failures and FHIR answers translated once, here.
+
+    FhirError                     any failure talking to the FHIR server
+    ├── FhirRequestError          400/422: the server refused the request as sent
+    ├── FhirNotFoundError         404/410: no such resource (or deleted)
+    ├── FhirConflictError         409/412: a stale If-Match
+    ├── FhirAuthError             401/403: the server refused the credentials sent
+    ├── FhirThrottledError        429: retry_after seconds, when the server says
+    ├── FhirUnavailableError      connection failed, or 502/503/504
+    ├── FhirTimeoutError          no answer within the configured bounds
+    └── FhirResponseError         any other status, or an answer that is not FHIR
+
+These know nothing of GraphQL: the GraphQL boundary (gateway.schema.error_mapping) gives
+each its client-facing code. Messages never quote what the server said: its diagnostics
+can carry stored patient data.
+"""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import httpx
 
-from gateway.errors import (
-    BadUserInputError,
-    ForbiddenError,
-    GatewayError,
-    NotFoundError,
-    ThrottledError,
-    UnauthenticatedError,
-    UpstreamError,
-    UpstreamTimeoutError,
-    UpstreamUnavailableError,
-    VersionConflictError,
-)
+
+class FhirError(Exception):
+    """A request to the FHIR server failed; ``status`` is the HTTP status when there was one."""
+
+    # A short fixed name for logs and metric labels.
+    kind: ClassVar[str] = "error"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class FhirRequestError(FhirError):
+    kind = "refused"
+
+
+class FhirNotFoundError(FhirError):
+    kind = "not_found"
+
+
+class FhirConflictError(FhirError):
+    kind = "conflict"
+
+
+class FhirAuthError(FhirError):
+    kind = "auth"
+
+
+class FhirThrottledError(FhirError):
+    kind = "throttled"
+
+    def __init__(self, message: str, *, status: int, retry_after: int | None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class FhirUnavailableError(FhirError):
+    kind = "unavailable"
+
+
+class FhirTimeoutError(FhirError):
+    kind = "timeout"
+
+
+class FhirResponseError(FhirError):
+    kind = "bad_response"
 
 
 def _retry_after(response: httpx.Response) -> int | None:
@@ -23,32 +75,30 @@ def _retry_after(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def error_for_response(response: httpx.Response) -> GatewayError:
-    """The GatewayError for a non-2xx FHIR answer (404/410, 409/412, 400/422, 401/403, 429, 5xx)."""
+def error_for_response(response: httpx.Response) -> FhirError:
+    """The FhirError for a non-2xx FHIR answer."""
     status = response.status_code
     if status in (404, 410):
-        return NotFoundError("The FHIR resource does not exist")
+        return FhirNotFoundError("The FHIR resource does not exist", status=status)
     if status in (409, 412):
-        return VersionConflictError("The resource was changed by someone else")
+        return FhirConflictError("The resource was changed by someone else", status=status)
     if status in (400, 422):
-        # The server's diagnostics can quote stored content the caller never sent (PHI):
-        # they stay out of the answer and out of the logs.
-        return BadUserInputError(f"The FHIR server refused the request ({status})")
-    if status == 401:
-        return UnauthenticatedError("The FHIR server refused our credentials")
-    if status == 403:
-        return ForbiddenError("The FHIR server forbids this request")
+        return FhirRequestError(f"The FHIR server refused the request ({status})", status=status)
+    if status in (401, 403):
+        return FhirAuthError(f"The FHIR server refused the credentials ({status})", status=status)
     if status == 429:
-        return ThrottledError("The FHIR server is throttling", retry_after=_retry_after(response))
+        return FhirThrottledError(
+            "The FHIR server is throttling", status=status, retry_after=_retry_after(response)
+        )
     if status in (502, 503, 504):
-        return UpstreamUnavailableError(f"The FHIR server is unavailable ({status})")
-    return UpstreamError(f"The FHIR server answered {status}")
+        return FhirUnavailableError(f"The FHIR server is unavailable ({status})", status=status)
+    return FhirResponseError(f"The FHIR server answered {status}", status=status)
 
 
-def error_for_transport(exc: Exception) -> GatewayError:
-    """The GatewayError for an httpx failure or an exceeded total deadline."""
+def error_for_transport(exc: Exception) -> FhirError:
+    """The FhirError for an httpx failure or an exceeded total deadline."""
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return UpstreamTimeoutError("The FHIR server did not answer in time")
+        return FhirTimeoutError("The FHIR server did not answer in time")
     if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.RemoteProtocolError):
-        return UpstreamUnavailableError("The FHIR server cannot be reached")
-    return UpstreamError("The FHIR request failed")
+        return FhirUnavailableError("The FHIR server cannot be reached")
+    return FhirResponseError("The FHIR request failed")

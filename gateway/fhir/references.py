@@ -6,8 +6,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gateway.errors import BadUserInputError
-
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 
@@ -29,14 +27,6 @@ def validate_id(value: str) -> str:
     if not is_valid_id(value):
         raise InvalidReferenceError("not a FHIR id: 1-64 of A-Z a-z 0-9 - .")
     return value
-
-
-def checked_id(value: str, argument: str) -> str:
-    """A client's bare FHIR id, or BAD_USER_INPUT naming the argument, before any URL is built."""
-    try:
-        return validate_id(value)
-    except InvalidReferenceError as exc:
-        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
 
 
 def validate_type(value: str) -> str:

@@ -6,21 +6,16 @@ from collections.abc import Callable
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
+from strawberry.extensions import DisableIntrospection, ParserCache, ValidationCache
 from strawberry.extensions.add_validation_rules import AddValidationRules
 from strawberry.extensions.base_extension import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.config import Settings
-from gateway.schema.limits import limit_rules
 from gateway.schema.mutations import Mutation
 from gateway.schema.queries import Query
+from gateway.schema.query_cost import TokenLimit, limit_rules
 from gateway.schema.resources import (
     CareTeam,
     GenericResource,
@@ -53,11 +48,11 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     rules = limit_rules(settings.max_depth, settings.max_aliases)
     max_tokens = settings.max_tokens
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        # Counted before the parse, so a huge document costs no parsing time.
+        lambda: TokenLimit(max_tokens),
         ParserCache,
         ValidationCache,
         lambda: AddValidationRules(rules),
-        # The parser itself stops at the limit, before a huge document costs any time.
-        lambda: MaxTokensLimiter(max_tokens),
     ]
     if settings.production:
         extensions.append(DisableIntrospection)

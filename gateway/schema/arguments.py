@@ -1,4 +1,8 @@
-"""FHIR elements built from client values, checked first: any flaw is BAD_USER_INPUT at its path."""
+"""Client arguments checked and turned into FHIR values: any flaw is BAD_USER_INPUT at its path.
+
+This is the one place where client text becomes an id, a reference or an element; the FHIR
+layer below only says *that* a value is malformed (InvalidReferenceError), this says where.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +11,47 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from gateway.errors import BadUserInputError
-from gateway.fhir import InvalidReferenceError, Ref, parse_reference
-from gateway.fhir.references import checked_id
+from gateway.fhir import InvalidReferenceError, Ref, parse_reference, validate_id
 
 Element = dict[str, Any]
-
-# R4 Task.owner, Task.requester and Annotation.author[x] name the types they may point to.
-OWNER_TYPES: Final = frozenset(
-    {
-        "Practitioner",
-        "PractitionerRole",
-        "Organization",
-        "CareTeam",
-        "HealthcareService",
-        "Patient",
-        "Device",
-        "RelatedPerson",
-    }
-)
-REQUESTER_TYPES: Final = frozenset(
-    {"Device", "Organization", "Patient", "Practitioner", "PractitionerRole", "RelatedPerson"}
-)
-AUTHOR_TYPES: Final = frozenset({"Practitioner", "Patient", "RelatedPerson", "Organization"})
 
 # R4 datatypes: code is "[^\s]+( [^\s]+)*"; a uri holds no whitespace; a versionId is an id.
 _CODE: Final = re.compile(r"[^\s]+( [^\s]+)*")
 _URI: Final = re.compile(r"\S+")
 
 
+def argument_id(value: str, argument: str) -> str:
+    """A client's bare FHIR id, checked before any URL is built."""
+    try:
+        return validate_id(value)
+    except InvalidReferenceError as exc:
+        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+
+
+def argument_ref(
+    text: str,
+    argument: str,
+    *,
+    types: frozenset[str] | None = None,
+    bare_type: str | None = None,
+) -> Ref:
+    """'Type/id' (or, with ``bare_type``, a bare id of that type) of one of ``types``."""
+    try:
+        if bare_type is not None and "/" not in text:
+            return Ref(bare_type, text)
+        ref = parse_reference(text)
+    except InvalidReferenceError as exc:
+        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+    allowed = types if bare_type is None else frozenset({bare_type})
+    if allowed is not None and ref.type not in allowed:
+        raise BadUserInputError(
+            f"{argument}: must point to one of {', '.join(sorted(allowed))}", argument=argument
+        )
+    return ref
+
+
 def version_id(value: str | None, argument: str) -> str | None:
-    if value is None:
-        return None
-    return checked_id(value, argument)
+    return None if value is None else argument_id(value, argument)
 
 
 def reference(
@@ -49,24 +62,14 @@ def reference(
     types: frozenset[str] | None = None,
 ) -> Element:
     """A Reference element from 'Type/id'; ``argument`` names the ReferenceInput."""
-    try:
-        ref = parse_reference(text)
-    except InvalidReferenceError as exc:
-        raise BadUserInputError(
-            f"{argument}.reference: {exc}", argument=f"{argument}.reference"
-        ) from None
-    if types is not None and ref.type not in types:
-        raise BadUserInputError(
-            f"{argument}.reference: must point to one of {', '.join(sorted(types))}",
-            argument=f"{argument}.reference",
-        )
+    ref = argument_ref(text, f"{argument}.reference", types=types)
     element: Element = {"reference": str(ref)}
     if display is not None and display.strip():
         element["display"] = display
     return element
 
 
-def reference_target(element: Element) -> Ref:
+def target(element: Element) -> Ref:
     """The Ref of an element made by ``reference``."""
     return parse_reference(str(element["reference"]))
 

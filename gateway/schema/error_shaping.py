@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 
 from graphql import GraphQLError, GraphQLSyntaxError, VariableDefinitionNode
 
-from gateway.errors import GatewayError
+from gateway.error_mapping import gateway_error
 from gateway.observability import request_id_var
-from gateway.schema.limits import too_complex
 
 log = logging.getLogger("gateway.graphql")
 MASKED_MESSAGE = "Internal server error"
-# graphql-core's parser: "Document contains more than N tokens. Parsing aborted."
-_TOO_MANY_TOKENS = re.compile(r"more than (\d+) tokens")
 
 
 def shape_error(error: GraphQLError) -> GraphQLError:
     """Give the error its ``extensions.code``; mask anything that is not the gateway's own."""
     original = error.original_error
     variable = next((n for n in error.nodes or [] if isinstance(n, VariableDefinitionNode)), None)
-    if isinstance(original, GatewayError):
-        extensions, message = original.graphql_extensions(), original.message
+    mapped = gateway_error(original) if original is not None else None
+    if mapped is not None:
+        extensions, message = mapped.graphql_extensions(), mapped.message
     elif variable is not None:
         # A variable's value does not fit its type (a bad DateTime, an unknown enum value).
         extensions = {"code": "BAD_USER_INPUT", "argument": variable.variable.name.value}
@@ -32,11 +29,6 @@ def shape_error(error: GraphQLError) -> GraphQLError:
         return shape_error(original)
     elif error.extensions and error.extensions.get("code"):
         return error
-    elif isinstance(error, GraphQLSyntaxError) and (
-        tokens := _TOO_MANY_TOKENS.search(error.message)
-    ):
-        limit = int(tokens.group(1))
-        return shape_error(too_complex("token", limit, limit + 1))
     elif isinstance(error, GraphQLSyntaxError):
         extensions, message = {"code": "GRAPHQL_PARSE_FAILED"}, error.message
     elif isinstance(original, ValueError | TypeError) and not error.path:

@@ -1,4 +1,4 @@
-"""The Mutation type: Task writes, their inputs checked first, then written by TaskWriter."""
+"""The Mutation type: arguments checked, then the change decided by the workflow and written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import strawberry
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import Ref, Resource
-from gateway.fhir.references import checked_id
+from gateway.fhir.codes import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES
+from gateway.schema import arguments
+from gateway.schema.arguments import Element, argument_id
 from gateway.schema.context import Info
 from gateway.schema.enums import TaskIntent, TaskStatus
 from gateway.schema.inputs import (
@@ -20,8 +22,8 @@ from gateway.schema.inputs import (
 )
 from gateway.schema.task import Task
 from gateway.workflow import UNCHANGED, BusinessStatusChange
-from gateway.writes import TaskWriter, elements
-from gateway.writes.elements import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Element
+from gateway.workflow.decisions import Assign, ChangeStatus, Claim, Release, TaskChange, Update
+from gateway.writes import TaskWriter
 
 T = TypeVar("T")
 TaskId = Annotated[strawberry.ID, strawberry.argument(description="The Task's id.")]
@@ -47,15 +49,15 @@ def _reference(
     value = _given(value)
     if value is None:
         return None
-    return elements.reference(value.reference, value.display, argument, types=types)
+    return arguments.reference(value.reference, value.display, argument, types=types)
 
 
 def _concept(value: CodeableConceptInput | None, argument: str) -> Element | None:
-    return None if value is None else elements.concept(value.to_fhir(), argument)
+    return None if value is None else arguments.concept(value.to_fhir(), argument)
 
 
 def _concepts(values: list[CodeableConceptInput] | None, argument: str) -> list[Element] | None:
-    checked = elements.concepts([v.to_fhir() for v in values or []], argument)
+    checked = arguments.concepts([v.to_fhir() for v in values or []], argument)
     return checked or None
 
 
@@ -66,7 +68,7 @@ def _new_task(task: CreateTaskInput) -> Resource:
     new: dict[str, Any] = {
         "resourceType": "Task",
         "status": (task.status or TaskStatus.READY).code,
-        "statusReason": elements.status_reason(reason, "input.statusReason"),
+        "statusReason": arguments.status_reason(reason, "input.statusReason"),
         "businessStatus": _concept(task.business_status, "input.businessStatus"),
         "intent": (task.intent or TaskIntent.ORDER).code,
         "priority": task.priority.code if task.priority else None,
@@ -78,7 +80,7 @@ def _new_task(task: CreateTaskInput) -> Resource:
         "requester": _reference(task.requester, "input.requester", REQUESTER_TYPES),
         "performerType": _concepts(task.performer_type, "input.performerType"),
         "restriction": {"period": {k: str(v) for k, v in period.items() if v is not None}},
-        "note": None if task.note is None else [{"text": elements.text(task.note, "input.note")}],
+        "note": None if task.note is None else [{"text": arguments.text(task.note, "input.note")}],
     }
     if not new["restriction"]["period"]:
         new["restriction"] = None
@@ -86,14 +88,14 @@ def _new_task(task: CreateTaskInput) -> Resource:
 
 
 def _text(value: str | None, argument: str) -> str | None:
-    return None if value is None else elements.text(value, argument)
+    return None if value is None else arguments.text(value, argument)
 
 
 def _parent_id(task: CreateTaskInput, parent: strawberry.ID | None) -> str | None:
-    given = checked_id(str(task.part_of), "input.partOf") if task.part_of is not None else None
+    given = argument_id(str(task.part_of), "input.partOf") if task.part_of is not None else None
     if parent is None:
         return given
-    parent_id = checked_id(str(parent), "parentId")
+    parent_id = argument_id(str(parent), "parentId")
     if given is not None and given != parent_id:
         raise BadUserInputError(
             "input.partOf: leave it out, or give the same id as parentId", argument="input.partOf"
@@ -104,7 +106,7 @@ def _parent_id(task: CreateTaskInput, parent: strawberry.ID | None) -> str | Non
 # UpdateTaskInput field -> (the Task element it edits, how a non-null value becomes FHIR).
 _UPDATES: Final[dict[str, tuple[str, Callable[[Any], Any]]]] = {
     "priority": ("priority", lambda v: v.code),
-    "description": ("description", lambda v: elements.text(v, "input.description")),
+    "description": ("description", lambda v: arguments.text(v, "input.description")),
     "code": ("code", lambda v: _concept(v, "input.code")),
     "business_status": ("businessStatus", lambda v: _concept(v, "input.businessStatus")),
     "performer_type": ("performerType", lambda v: _concepts(v, "input.performerType")),
@@ -125,6 +127,24 @@ def _edits(changes: UpdateTaskInput) -> dict[str, Any]:
     return edits
 
 
+# Reference elements of a new or updated Task that must name an existing resource.
+_MUST_EXIST: Final = {
+    "for": "input.for.reference",
+    "focus": "input.focus.reference",
+    "owner": "input.owner.reference",
+}
+_MUST_EXIST_ON_CREATE: Final = {**_MUST_EXIST, "requester": "input.requester.reference"}
+
+
+def _existing(elements: dict[str, Any], names: dict[str, str]) -> dict[str, Ref]:
+    """argument -> Ref for each reference element given (not cleared) in ``elements``."""
+    return {
+        argument: arguments.target(elements[key])
+        for key, argument in names.items()
+        if elements.get(key) is not None
+    }
+
+
 def _business_status(value: CodeableConceptInput | None) -> BusinessStatusChange:
     if value is strawberry.UNSET:
         return UNCHANGED
@@ -142,25 +162,59 @@ def _answer(info: Info, resource: Resource) -> Task:
 
 
 def _target(id: strawberry.ID, expected_version: str | None) -> tuple[str, str | None]:
-    return checked_id(str(id), "id"), elements.version_id(
+    return argument_id(str(id), "id"), arguments.version_id(
         _given(expected_version), "expectedVersion"
     )
 
 
 def _writer(info: Info) -> TaskWriter:
-    return TaskWriter(info.context.fhir, info.context.rules)
+    ctx = info.context
+    return TaskWriter(ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many)
+
+
+async def _change(
+    info: Info,
+    id: strawberry.ID,
+    change: TaskChange,
+    expected_version: str | None = None,
+    references: dict[str, Ref] | None = None,
+) -> Task:
+    target, version = _target(id, expected_version)
+    written = await _writer(info).change(
+        target, change, expected_version=version, references=references
+    )
+    return _answer(info, written)
+
+
+def _owner(owner: ReferenceInput | None) -> tuple[Element, Ref]:
+    """The claimant: the owner given (the caller, once the gateway knows who calls)."""
+    given = _given(owner)
+    if given is None:
+        raise BadUserInputError(
+            "owner: the gateway does not know who calls, so name who claims the Task",
+            argument="owner",
+        )
+    element = arguments.reference(given.reference, given.display, "owner", types=OWNER_TYPES)
+    return element, arguments.target(element)
 
 
 @strawberry.type(description="Task writes: each returns the Task as stored, or writes nothing.")
 class Mutation:
-    @strawberry.mutation(description="Create a Task.")
+    @strawberry.mutation(
+        description=(
+            "Create a Task. Its for, focus, owner and requester must name existing resources "
+            "(BAD_USER_INPUT otherwise)."
+        )
+    )
     async def create_task(
         self,
         info: Info,
         input: Annotated[CreateTaskInput, strawberry.argument(description="The new Task.")],
     ) -> Task:
         task, parent_id = _new_task(input), _parent_id(input, None)
-        return _answer(info, await _writer(info).create(task, parent_id=parent_id))
+        references = _existing(task, _MUST_EXIST_ON_CREATE)
+        written = await _writer(info).create(task, parent_id=parent_id, references=references)
+        return _answer(info, written)
 
     @strawberry.mutation(
         description=(
@@ -175,9 +229,16 @@ class Mutation:
         input: Annotated[CreateTaskInput, strawberry.argument(description="The new subtask.")],
     ) -> Task:
         task, parent = _new_task(input), _parent_id(input, parent_id)
-        return _answer(info, await _writer(info).create(task, parent_id=parent))
+        references = _existing(task, _MUST_EXIST_ON_CREATE)
+        written = await _writer(info).create(task, parent_id=parent, references=references)
+        return _answer(info, written)
 
-    @strawberry.mutation(description="Change a Task's details; its status has its own mutation.")
+    @strawberry.mutation(
+        description=(
+            "Change a Task's details; its status has its own mutation. A closed Task "
+            "(COMPLETED, FAILED, CANCELLED, REJECTED, ENTERED_IN_ERROR) is TASK_CLOSED."
+        )
+    )
     async def update_task(
         self,
         info: Info,
@@ -188,13 +249,15 @@ class Mutation:
         ],
         expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
-        target, version = _target(id, expected_version)
         edits = _edits(input)
-        return _answer(info, await _writer(info).update(target, edits, expected_version=version))
+        references = _existing(edits, _MUST_EXIST)
+        return await _change(info, id, Update(edits), expected_version, references)
 
     @strawberry.mutation(
         description=(
-            "statusReason is required when status is ON_HOLD or CANCELLED (STATUS_REASON_REQUIRED)."
+            "Move the Task along the workflow's transition table (INVALID_STATUS_TRANSITION "
+            "otherwise). statusReason is required when status is ON_HOLD or CANCELLED "
+            "(STATUS_REASON_REQUIRED)."
         )
     )
     async def update_task_status(
@@ -212,19 +275,14 @@ class Mutation:
         ] = strawberry.UNSET,
         expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
-        target, version = _target(id, expected_version)
         given = _given(status_reason)
-        reason = elements.status_reason(given.to_fhir() if given else None, "statusReason")
-        written = await _writer(info).change_status(
-            target,
-            status.code,
-            status_reason=reason,
-            business_status=_business_status(business_status),
-            expected_version=version,
-        )
-        return _answer(info, written)
+        reason = arguments.status_reason(given.to_fhir() if given else None, "statusReason")
+        change = ChangeStatus(status.code, reason, _business_status(business_status))
+        return await _change(info, id, change, expected_version)
 
-    @strawberry.mutation(description="owner null unassigns.")
+    @strawberry.mutation(
+        description="owner null unassigns. The owner must exist; a closed Task is TASK_CLOSED."
+    )
     async def assign_task(
         self,
         info: Info,
@@ -235,14 +293,15 @@ class Mutation:
         ] = strawberry.UNSET,
         expected_version: ExpectedVersion = strawberry.UNSET,
     ) -> Task:
-        target, version = _target(id, expected_version)
         element = _reference(owner, "owner", OWNER_TYPES)
-        return _answer(info, await _writer(info).assign(target, element, expected_version=version))
+        references = {"owner.reference": arguments.target(element)} if element else None
+        return await _change(info, id, Assign(element), expected_version, references)
 
     @strawberry.mutation(
         description=(
             "Succeeds only while the Task has no owner; of many concurrent claims exactly one "
-            "wins, the rest get ALREADY_CLAIMED."
+            "wins, the rest get ALREADY_CLAIMED. owner left out: the caller. A closed Task is "
+            "TASK_CLOSED."
         )
     )
     async def claim_task(
@@ -250,24 +309,31 @@ class Mutation:
         info: Info,
         id: TaskId,
         owner: Annotated[
-            ReferenceInput, strawberry.argument(description="Who claims it, 'Type/id'.")
-        ],
+            ReferenceInput | None,
+            strawberry.argument(description="Who claims it, 'Type/id'; left out: the caller."),
+        ] = strawberry.UNSET,
     ) -> Task:
-        target = checked_id(str(id), "id")
-        element = elements.reference(owner.reference, owner.display, "owner", types=OWNER_TYPES)
-        return _answer(info, await _writer(info).claim(target, element))
+        element, claimant = _owner(owner)
+        return await _change(
+            info, id, Claim(element, claimant), references={"owner.reference": claimant}
+        )
 
-    @strawberry.mutation(description="Remove the owner; the status is left as it is.")
+    @strawberry.mutation(
+        description=(
+            "Remove the owner; the status is left as it is. A Task with no owner is left "
+            "unchanged; a closed Task is TASK_CLOSED."
+        )
+    )
     async def release_task(
         self, info: Info, id: TaskId, expected_version: ExpectedVersion = strawberry.UNSET
     ) -> Task:
-        target, version = _target(id, expected_version)
-        return _answer(info, await _writer(info).release(target, expected_version=version))
+        return await _change(info, id, Release(), expected_version)
 
     @strawberry.mutation(
         description=(
             "Append a note with its time and author. Appending commutes, so a concurrent change "
-            "of the Task is re-read and the note re-applied (a few times at most)."
+            "of the Task is re-read and the note re-applied (a few times at most). Allowed on "
+            "closed Tasks except ENTERED_IN_ERROR (TASK_CLOSED)."
         )
     )
     async def add_task_note(
@@ -279,8 +345,9 @@ class Mutation:
             ReferenceInput | None, strawberry.argument(description="Who wrote it, 'Type/id'.")
         ] = strawberry.UNSET,
     ) -> Task:
-        target = checked_id(str(id), "id")
-        note = elements.text(text, "text")
-        writer = _writer(info)
-        written = await writer.add_note(target, note, _reference(author, "author", AUTHOR_TYPES))
+        target = argument_id(str(id), "id")
+        note = arguments.text(text, "text")
+        written = await _writer(info).add_note(
+            target, note, _reference(author, "author", AUTHOR_TYPES)
+        )
         return _answer(info, written)

@@ -16,6 +16,7 @@ from gateway.cursors import CursorCodec
 from gateway.errors import BadUserInputError
 from gateway.fhir import FhirClient, Resource
 from gateway.fhir.bundles import SearchPage
+from gateway.fhir.errors import FhirRequestError
 
 Params = list[tuple[str, str]]
 MAX_PAGE = 100
@@ -102,7 +103,7 @@ class SegmentedSearch:
             return await self._fhir.search("Task", params)
         try:
             return await self._fhir.search("Task", [*params, *self._includes])
-        except BadUserInputError:
+        except FhirRequestError:
             # A server that refuses an _include: the loaders batch per type instead.
             self._includes = []
             return await self._fhir.search("Task", params)

@@ -7,8 +7,8 @@ from typing import Annotated
 import strawberry
 
 from gateway.errors import BadUserInputError, NotFoundError
-from gateway.fhir import InvalidReferenceError, Ref, parse_reference
-from gateway.fhir.references import checked_id
+from gateway.fhir import Ref
+from gateway.schema.arguments import argument_id, argument_ref
 from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Context, Info
 from gateway.schema.enums import TaskSort
@@ -71,7 +71,7 @@ class Query:
     async def task(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Task id")]
     ) -> Task | None:
-        ref = Ref("Task", checked_id(str(id), "id"))
+        ref = Ref("Task", argument_id(str(id), "id"))
         found = await info.context.loaders.resource_by_ref.load(ref)
         return Task.from_fhir(found) if found is not None else None
 
@@ -107,13 +107,17 @@ class Query:
             "ACCEPTED or READY whose performerType matches a code or specialty of one of the "
             "practitioner's active PractitionerRoles; most urgent first (stat, asap, urgent, "
             "routine; no priority counts as routine), then soonest due (no due date last), "
-            "then id. first: 1..100. An unknown practitioner is NOT_FOUND."
+            "then id. first: 1..100. An unknown practitioner is NOT_FOUND; left out: the "
+            "caller's queue."
         )
     )
     async def task_queue(
         self,
         info: Info,
-        practitioner: Annotated[strawberry.ID, strawberry.argument(description="Practitioner id.")],
+        practitioner: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Practitioner id; left out: the caller."),
+        ] = None,
         first: Annotated[int | None, strawberry.argument(description="Page size, 1..100.")] = 20,
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
@@ -121,7 +125,12 @@ class Query:
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
-        practitioner_id = checked_id(str(practitioner), "practitioner")
+        if practitioner is None:
+            raise BadUserInputError(
+                "practitioner: the gateway does not know who calls, so name whose queue to read",
+                argument="practitioner",
+            )
+        practitioner_id = argument_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)
         profile.require("due-date", "taskQueue")
         roles = await ctx.fhir.search_all(
@@ -147,9 +156,6 @@ class Query:
         info: Info,
         reference: Annotated[str, strawberry.argument(description="'Type/id'")],
     ) -> Resource | None:
-        try:
-            ref = parse_reference(reference)
-        except InvalidReferenceError as exc:
-            raise BadUserInputError(f"reference: {exc}", argument="reference") from None
+        ref = argument_ref(reference, "reference")
         found = await info.context.loaders.resource_by_ref.load(ref)
         return to_graphql(found) if found is not None else None

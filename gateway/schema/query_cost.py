@@ -1,7 +1,9 @@
-"""Query cost limits: depth and aliases as a validation rule; tokens are capped in the parser."""
+"""Query cost: tokens counted before parsing, depth and aliases as a validation rule."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -10,22 +12,54 @@ from graphql import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSyntaxError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    Source,
     ValidationContext,
     ValidationRule,
 )
+from graphql.language import Lexer, TokenKind
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import QueryTooComplexError
 
 # Introspection (GraphiQL's docs) is deep by nature and costs no FHIR request.
 _INTROSPECTION = frozenset({"__schema", "__type"})
 
 
 def too_complex(what: str, limit: int, value: int) -> GraphQLError:
+    message = f"The query exceeds the {what} limit of {limit} (it has {value})"
     return GraphQLError(
-        f"The query exceeds the {what} limit of {limit} (it has {value})",
-        extensions={"code": "QUERY_TOO_COMPLEX", "limit": limit, "value": value},
+        message, original_error=QueryTooComplexError(message, limit=limit, value=value)
     )
+
+
+@lru_cache(maxsize=256)
+def _exceeds_tokens(query: str, limit: int) -> bool:
+    """True when ``query`` has more than ``limit`` tokens; lexes at most limit + 1 of them."""
+    lexer = Lexer(Source(query))
+    try:
+        for _ in range(limit + 1):
+            if lexer.advance().kind == TokenKind.EOF:
+                return False
+    except GraphQLSyntaxError:
+        return False  # the parser reports a malformed document itself
+    return True
+
+
+class TokenLimit(SchemaExtension):
+    """Refuses a document of more than ``limit`` tokens before the parser spends time on it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def on_parse(self) -> Iterator[None]:
+        query = self.execution_context.query
+        if query and _exceeds_tokens(query, self.limit):
+            raise too_complex("token", self.limit, self.limit + 1)
+        yield
 
 
 class _Measure:

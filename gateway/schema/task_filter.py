@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gateway.errors import BadUserInputError
-from gateway.fhir import InvalidReferenceError, Ref, Resource, parse_reference
+from gateway.fhir import Resource
+from gateway.schema.arguments import argument_ref
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import CodingInput, TaskFilter
 from gateway.server_profile import ServerProfile
@@ -28,15 +28,7 @@ def token(coding: CodingInput) -> str:
 
 def reference_param(text: str, argument: str, *, bare_type: str | None = None) -> str:
     """'Type/id' validated, else BAD_USER_INPUT; with ``bare_type``, a bare id or that type."""
-    try:
-        if bare_type is not None and "/" not in text:
-            return str(Ref(bare_type, text))
-        ref = parse_reference(text)
-    except InvalidReferenceError as exc:
-        raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
-    if bare_type is not None and ref.type != bare_type:
-        raise BadUserInputError(f"{argument}: must name a {bare_type}", argument=argument)
-    return str(ref)
+    return str(argument_ref(text, argument, bare_type=bare_type))
 
 
 def filter_params(task_filter: TaskFilter | None, profile: ServerProfile) -> Params:

@@ -1,45 +1,21 @@
-"""TaskWriter: each Task mutation as a guarded read-modify-write around the pure workflow rules."""
+"""TaskWriter: applies the workflow's decisions to the FHIR server, so that no update is lost."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final, TypeVar
 
-from gateway.errors import AlreadyClaimedError, VersionConflictError
+from gateway.errors import BadUserInputError, VersionConflictError
 from gateway.fhir import FhirClient, Ref, Resource, version_of
-from gateway.workflow import (
-    UNCHANGED,
-    BusinessStatusChange,
-    WorkflowRules,
-    apply_status_change,
-    prepare_new_task,
-    touch,
-)
+from gateway.fhir.errors import FhirConflictError
+from gateway.workflow import WorkflowRules, prepare_new_task
+from gateway.workflow.decisions import AddNote, Claim, Element, TaskChange, decide
+from gateway.workflow.edits import as_subtask, has_owner, new_note, stamp_notes
 from gateway.workflow.timestamps import format_instant
-from gateway.writes.edits import (
-    Element,
-    as_subtask,
-    edit_elements,
-    has_owner,
-    new_note,
-    owner_ref,
-    owner_text,
-    same_content,
-    stamp_notes,
-    with_note,
-    with_owner,
-)
-from gateway.writes.elements import reference_target
-from gateway.writes.versioned import (
-    check_expected,
-    conflict,
-    current_version,
-    put_if_match,
-    read_task,
-)
+from gateway.writes.versioned import conflict, current_version, put_if_match, read_task
 
 # Appending a note commutes with any other write, so a conflict is re-read and re-applied.
 # Each round of a compare-and-set lets at least one writer through, so N concurrent notes
@@ -47,8 +23,9 @@ from gateway.writes.versioned import (
 NOTE_ATTEMPTS: Final = 5
 NOTE_RETRY_PAUSE_S: Final = 0.02
 
-Change = Callable[[Resource, str], Resource]
-"""A pure change: (the Task as read, now) -> the Task to write."""
+T = TypeVar("T")
+Resolver = Callable[[Sequence[Ref]], Awaitable[Sequence[Resource | None]]]
+"""Reads referenced resources in one batch (the request's loader); None where one is missing."""
 
 
 def utc_now() -> str:
@@ -56,119 +33,126 @@ def utc_now() -> str:
 
 
 class TaskWriter:
-    """Writes Tasks so that no update is lost.
+    """Reads a Task, lets the workflow rules decide the change, PUTs with ``If-Match``.
 
-    Every write to an existing Task reads its current version, compares the client's
-    expectedVersion, applies a pure change and PUTs with ``If-Match`` on the version read.
-    A change that leaves nothing to write writes nothing. Only ``add_note`` retries.
+    Every write to an existing Task is guarded by the version read, so of racing writers
+    one wins and the others get VERSION_CONFLICT (ALREADY_CLAIMED for claims). References
+    a change points at must exist (``resolve``). Nothing is retried except notes.
     """
 
     def __init__(
-        self, fhir: FhirClient, rules: WorkflowRules, *, clock: Callable[[], str] = utc_now
+        self,
+        fhir: FhirClient,
+        rules: WorkflowRules,
+        resolve: Resolver,
+        *,
+        clock: Callable[[], str] = utc_now,
     ) -> None:
         self._fhir = fhir
         self._rules = rules
+        self._resolve = resolve
         self._clock = clock
 
-    async def create(self, task: Resource, *, parent_id: str | None = None) -> Resource:
-        """Create ``task``; under ``parent_id``, which must exist, when given."""
+    async def create(
+        self,
+        task: Resource,
+        *,
+        parent_id: str | None = None,
+        references: Mapping[str, Ref] | None = None,
+    ) -> Resource:
+        """Create ``task``; under ``parent_id``, which must exist; ``references`` must resolve."""
         now = self._clock()
         prepared = stamp_notes(prepare_new_task(task, now=now, rules=self._rules), now)
-        if parent_id is not None:
-            parent = await read_task(self._fhir, parent_id, what="parent Task")
+        parent_read = read_task(self._fhir, parent_id, what="parent Task") if parent_id else None
+        parent = await _together(_maybe(parent_read), self.check_exist(references))
+        if parent is not None:
             prepared = as_subtask(prepared, parent)
         return await self._fhir.create(prepared)
 
-    async def modify(
-        self, task_id: str, change: Change, *, expected_version: str | None = None
-    ) -> Resource:
-        current = await read_task(self._fhir, task_id)
-        version = check_expected(current, expected_version)
-        now = self._clock()
-        changed = change(current, now)
-        if same_content(current, changed):
-            return current
-        return await put_if_match(self._fhir, touch(changed, now), version)
-
-    async def update(
-        self, task_id: str, edits: Mapping[str, Any], *, expected_version: str | None = None
-    ) -> Resource:
-        """Set (or, where None, remove) elements by dotted path."""
-        return await self.modify(
-            task_id, lambda task, _: edit_elements(task, edits), expected_version=expected_version
-        )
-
-    async def change_status(
+    async def change(
         self,
         task_id: str,
-        status: str,
+        change: TaskChange,
         *,
-        status_reason: Element | None = None,
-        business_status: BusinessStatusChange = UNCHANGED,
         expected_version: str | None = None,
+        references: Mapping[str, Ref] | None = None,
     ) -> Resource:
-        def change(task: Resource, now: str) -> Resource:
-            return apply_status_change(
-                task,
-                status,
-                status_reason=status_reason,
-                business_status=business_status,
-                now=now,
-                rules=self._rules,
-            )
-
-        return await self.modify(task_id, change, expected_version=expected_version)
-
-    async def assign(
-        self, task_id: str, owner: Element | None, *, expected_version: str | None = None
-    ) -> Resource:
-        """Set the owner, or remove it when ``owner`` is None; the status is left alone."""
-        return await self.modify(
-            task_id, lambda task, _: with_owner(task, owner), expected_version=expected_version
-        )
-
-    async def release(self, task_id: str, *, expected_version: str | None = None) -> Resource:
-        return await self.assign(task_id, None, expected_version=expected_version)
-
-    async def claim(self, task_id: str, owner: Element) -> Resource:
-        """Make ``owner`` the owner, only while the Task has none: of racing claims one wins.
-
-        The guard is the version read: a claim that loses the race to any other write gets
-        412, and the Task is read again only to tell the loser who holds it now.
-        """
-        claimant = reference_target(owner)
-        current = await read_task(self._fhir, task_id)
+        """Apply one change to the current version; the stored Task, written or not."""
+        current = await _together(read_task(self._fhir, task_id), self.check_exist(references))
         version = current_version(current)
-        if has_owner(current):
-            return self._held_by(current, claimant)
-        claimed = touch(with_owner(current, owner), self._clock())
-        try:
-            return await self._fhir.update(claimed, if_match=version)
-        except VersionConflictError:
-            latest = await read_task(self._fhir, task_id)
-        if has_owner(latest):
-            return self._held_by(latest, claimant)
-        raise VersionConflictError(
-            "The Task changed while it was being claimed; nothing was written",
-            current_version=version_of(latest),
-        )
+        changed = self._decide(current, change, expected_version)
+        if changed is None:
+            return current
+        if isinstance(change, Claim):
+            return await self._claim(changed, version, change)
+        return await put_if_match(self._fhir, changed, version)
 
     async def add_note(self, task_id: str, text: str, author: Element | None) -> Resource:
-        note = new_note(text, author, self._clock())
+        """Append a note, re-reading and re-applying it when another write got in first."""
+        note = AddNote(new_note(text, author, self._clock()))
         for attempt in range(NOTE_ATTEMPTS):
             if attempt:
                 await asyncio.sleep(random.uniform(0, NOTE_RETRY_PAUSE_S))  # noqa: S311
             current = await read_task(self._fhir, task_id)
             version = current_version(current)
-            noted = touch(with_note(current, note), self._clock())
+            noted = self._decide(current, note, None)
+            if noted is None:
+                return current
             try:
                 return await self._fhir.update(noted, if_match=version)
-            except VersionConflictError:
+            except FhirConflictError:
                 continue
         raise await conflict(self._fhir, task_id)
 
-    def _held_by(self, task: Resource, claimant: Ref) -> Resource:
-        """The Task when ``claimant`` already owns it (claiming is idempotent); else refused."""
-        if owner_ref(task, self._fhir.base_url) == claimant:
-            return task
-        raise AlreadyClaimedError(owner_text(task, self._fhir.base_url))
+    async def check_exist(self, references: Mapping[str, Ref] | None) -> None:
+        """BAD_USER_INPUT naming the first argument whose reference names no resource."""
+        if not references:
+            return
+        arguments = list(references)
+        found = await self._resolve([references[a] for a in arguments])
+        for argument, resource in zip(arguments, found, strict=True):
+            if resource is None:
+                raise BadUserInputError(
+                    f"{argument}: no such {references[argument].type}", argument=argument
+                )
+
+    def _decide(
+        self, current: Resource, change: TaskChange, expected_version: str | None
+    ) -> Resource | None:
+        return decide(
+            current,
+            change,
+            now=self._clock(),
+            rules=self._rules,
+            expected_version=expected_version,
+            base_url=self._fhir.base_url,
+        )
+
+    async def _claim(self, claimed: Resource, version: str, claim: Claim) -> Resource:
+        """Write a claim; a loser of the race learns who holds the Task now."""
+        try:
+            return await self._fhir.update(claimed, if_match=version)
+        except FhirConflictError:
+            latest = await read_task(self._fhir, str(claimed["id"]))
+        if has_owner(latest):
+            # ALREADY_CLAIMED naming the winner, unless the winner is this very claimant.
+            self._decide(latest, claim, None)
+            return latest
+        raise VersionConflictError(
+            "The Task changed while it was being claimed; nothing was written",
+            current_version=version_of(latest),
+        )
+
+
+async def _together(task: Awaitable[T], check: Awaitable[None]) -> T:
+    """Both at once, in one round trip; the Task's own failure (NOT_FOUND) is reported first."""
+    found, checked = await asyncio.gather(task, check, return_exceptions=True)
+    if isinstance(found, BaseException):
+        raise found
+    if isinstance(checked, BaseException):
+        raise checked
+    return found
+
+
+async def _maybe(read: Awaitable[Resource] | None) -> Resource | None:
+    return None if read is None else await read

@@ -1,16 +1,17 @@
-"""Versioned Task I/O: read with its version, compare expectedVersion, PUT with If-Match."""
+"""Versioned Task I/O: read a Task with its version, PUT with If-Match, report a conflict."""
 
 from __future__ import annotations
 
 from gateway.errors import NotFoundError, UnsupportedByServerError, VersionConflictError
 from gateway.fhir import FhirClient, Ref, Resource, version_of
+from gateway.fhir.errors import FhirConflictError, FhirNotFoundError
 
 
 async def read_task(fhir: FhirClient, task_id: str, *, what: str = "Task") -> Resource:
     """The current version of a Task; NOT_FOUND when there is none."""
     try:
         task = await fhir.read(Ref("Task", task_id))
-    except NotFoundError:
+    except FhirNotFoundError:
         raise NotFoundError(f"No such {what}") from None
     if task.get("resourceType") != "Task":
         raise NotFoundError(f"No such {what}")
@@ -27,16 +28,6 @@ def current_version(task: Resource) -> str:
     return version
 
 
-def check_expected(task: Resource, expected_version: str | None) -> str:
-    """The version read, after checking it is the one the client last saw (when it says)."""
-    version = current_version(task)
-    if expected_version is not None and expected_version != version:
-        raise VersionConflictError(
-            "The Task has changed since the version you expected", current_version=version
-        )
-    return version
-
-
 async def put_if_match(fhir: FhirClient, task: Resource, version: str) -> Resource:
     """PUT ``task`` only if the server still holds ``version``; never retried.
 
@@ -44,7 +35,7 @@ async def put_if_match(fhir: FhirClient, task: Resource, version: str) -> Resour
     """
     try:
         return await fhir.update(task, if_match=version)
-    except VersionConflictError:
+    except FhirConflictError:
         raise await conflict(fhir, str(task["id"])) from None
 
 

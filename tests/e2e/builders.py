@@ -68,3 +68,28 @@ async def put_all(fhir: FhirClient, resources: list[Resource]) -> None:
     """Create each resource with its own id (PUT), in order."""
     for resource in resources:
         await fhir.update(resource)
+
+
+def referenced() -> list[Resource]:
+    """The people and things test Tasks point at, so that writes naming them are accepted."""
+    service_request: Resource = {
+        "resourceType": "ServiceRequest",
+        "id": "sr1",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/pt1"},
+    }
+    practitioner_role: Resource = {
+        "resourceType": "PractitionerRole",
+        "id": "r1",
+        "practitioner": {"reference": "Practitioner/p1"},
+    }
+    return [
+        patient("pt1"),
+        patient("pt2", given="Bo"),
+        practitioner("p1", "Hart"),
+        practitioner("ada", "Hart", "Ada"),
+        practitioner("ben", "Bell", "Ben"),
+        service_request,
+        practitioner_role,
+    ]

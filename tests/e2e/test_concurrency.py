@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Any
 
 from tests.conftest import Gateway
-from tests.e2e.builders import put_all, task
+from tests.e2e.builders import practitioner, put_all, task
 from tests.e2e.test_mutations import stored
 
 RACERS = 20
@@ -31,8 +31,9 @@ def outcome(body: dict[str, Any]) -> str:
 
 
 async def test_of_twenty_concurrent_claims_exactly_one_wins(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", status="requested")])
     owners = [f"Practitioner/p{i}" for i in range(RACERS)]
+    people = [practitioner(owner.split("/")[1]) for owner in owners]
+    await put_all(gateway.fhir, [*people, task("t1", status="requested")])
 
     with gateway.counting():
         bodies = await asyncio.gather(

@@ -100,6 +100,10 @@ async def test_claims_split_over_two_processes_have_one_winner(
     async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
         task_id = (await _new_task(client, urls[0]))["id"]
         owners = [f"Practitioner/p{i}" for i in range(RACERS)]
+        for owner in owners:
+            person = {"resourceType": "Practitioner", "id": owner.split("/")[1]}
+            created = await client.put(f"{urls[0]}/fhir/R4/{owner}", json=person)
+            assert created.status_code in (200, 201), created.text
 
         bodies = await asyncio.gather(
             *(

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.errors import BadUserInputError
+from gateway.fhir.errors import FhirRequestError
 from gateway.schema.task import Task
 from tests.conftest import Gateway, free_port, running_gateway, settings_for
 from tests.e2e.builders import put_all, task
@@ -119,7 +119,13 @@ async def test_body_limit(embedded: Gateway) -> None:
     padding = "#" + "x" * 1_100_000 + "\n"
     response = await embedded.client.post("/graphql", json={"query": padding + "{ __typename }"})
     assert response.status_code == 413
-    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "BAD_REQUEST",
+        "limit": 1_048_576,
+        "value": int(response.request.headers["content-length"]),
+    }
+    metrics = (await embedded.client.get("/metrics")).text
+    assert 'gateway_graphql_errors_total{code="BAD_REQUEST"} 1.0' in metrics
 
 
 async def test_upstream_unreachable_is_typed(unreachable: Gateway) -> None:
@@ -180,7 +186,7 @@ async def test_metrics_count_requests_without_ids(embedded: Gateway) -> None:
 async def test_a_task_with_a_non_r4_status_is_an_upstream_error(gateway: Gateway) -> None:
     if gateway.name == "embedded":
         # The embedded store refuses such a write (422): nothing to read back.
-        with pytest.raises(BadUserInputError):
+        with pytest.raises(FhirRequestError):
             await gateway.fhir.update({"resourceType": "Task", "id": "odd", "status": "paused",
                                        "intent": "order"})  # fmt: skip
         return

@@ -8,7 +8,7 @@ import pytest
 
 from gateway.fhir import Ref, Resource
 from tests.conftest import Gateway
-from tests.e2e.builders import SNOMED, put_all, task
+from tests.e2e.builders import SNOMED, put_all, referenced, task
 
 TASK_FIELDS = """
 fragment T on Task {
@@ -84,6 +84,7 @@ async def test_create_task_with_defaults(gateway: Gateway) -> None:
 
 
 async def test_create_task_with_every_field(gateway: Gateway) -> None:
+    await put_all(gateway.fhir, referenced())
     nurse = {"coding": [{"system": SNOMED, "code": "224535009"}], "text": "Nurse"}
     created = (
         await gateway.data(
@@ -222,7 +223,7 @@ async def test_bad_datetime_is_bad_user_input(gateway: Gateway) -> None:
 
 
 async def test_create_subtask_takes_the_parents_subject(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("parent", **{"for": "Patient/pt1"})])
+    await put_all(gateway.fhir, [*referenced(), task("parent", **{"for": "Patient/pt1"})])
 
     child = (
         await gateway.data(CREATE_SUBTASK, {"parentId": "parent", "input": {"description": "x"}})
@@ -238,7 +239,7 @@ async def test_create_subtask_takes_the_parents_subject(gateway: Gateway) -> Non
 
 
 async def test_create_subtask_keeps_its_own_subject(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("parent", **{"for": "Patient/pt1"})])
+    await put_all(gateway.fhir, [*referenced(), task("parent", **{"for": "Patient/pt1"})])
     child = (
         await gateway.data(
             CREATE_SUBTASK,
@@ -255,7 +256,7 @@ async def test_create_subtask_of_an_unknown_parent_is_not_found(gateway: Gateway
 
 
 async def test_create_task_with_part_of_is_a_subtask(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("parent", **{"for": "Patient/pt1"})])
+    await put_all(gateway.fhir, [*referenced(), task("parent", **{"for": "Patient/pt1"})])
     child = (await gateway.data(CREATE, {"input": {"partOf": "parent"}}))["createTask"]
     saved = await stored(gateway, child["id"])
     assert saved["partOf"] == [{"reference": "Task/parent"}]
@@ -285,6 +286,7 @@ async def test_update_task_sets_keeps_and_clears(gateway: Gateway) -> None:
     await put_all(
         gateway.fhir,
         [
+            *referenced(),
             task(
                 "t1",
                 priority="routine",
@@ -292,7 +294,7 @@ async def test_update_task_sets_keeps_and_clears(gateway: Gateway) -> None:
                 due="2026-11-05",
                 focus="ServiceRequest/sr1",
                 businessStatus={"text": "triage"},
-            )
+            ),
         ],
     )
     before = await stored(gateway, "t1")
@@ -329,13 +331,13 @@ async def test_update_task_sets_keeps_and_clears(gateway: Gateway) -> None:
 
 
 async def test_update_clearing_the_only_date_removes_the_restriction(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", due="2026-11-05")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", due="2026-11-05")])
     await gateway.data(UPDATE, {"id": "t1", "input": {"dueDate": None}})
     assert "restriction" not in await stored(gateway, "t1")
 
 
 async def test_update_with_the_expected_version(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     version = (await stored(gateway, "t1"))["meta"]["versionId"]
     updated = (
         await gateway.data(UPDATE, {"id": "t1", "input": {"description": "new"}, "v": version})
@@ -344,7 +346,7 @@ async def test_update_with_the_expected_version(gateway: Gateway) -> None:
 
 
 async def test_update_with_a_stale_version_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     stale = (await stored(gateway, "t1"))["meta"]["versionId"]
     await gateway.data(UPDATE, {"id": "t1", "input": {"description": "first"}})
     current = await stored(gateway, "t1")
@@ -360,7 +362,7 @@ async def test_update_with_a_stale_version_writes_nothing(gateway: Gateway) -> N
 
 
 async def test_update_without_changes_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", description="same")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", description="same")])
     before = await stored(gateway, "t1")
     with gateway.counting():
         updated = (await gateway.data(UPDATE, {"id": "t1", "input": {"description": "same"}}))[
@@ -393,7 +395,7 @@ async def test_update_errors(
 
 
 async def test_add_task_note_appends_with_time_and_author(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", note=[{"text": "first"}])])
+    await put_all(gateway.fhir, [*referenced(), task("t1", note=[{"text": "first"}])])
 
     noted = (
         await gateway.data(
@@ -435,14 +437,18 @@ async def test_add_task_note_appends_with_time_and_author(gateway: Gateway) -> N
 async def test_add_task_note_errors(
     gateway: Gateway, variables: dict[str, Any], code: str, argument: str | None
 ) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     await assert_refused_unchanged(gateway, ADD_NOTE, variables, code, argument)
 
 
 async def test_later_fields_of_one_request_see_earlier_writes(gateway: Gateway) -> None:
     await put_all(
         gateway.fhir,
-        [task("parent"), {"resourceType": "Practitioner", "id": "ada", "name": [{"text": "Ada"}]}],
+        [
+            *referenced(),
+            task("parent"),
+            {"resourceType": "Practitioner", "id": "ada", "name": [{"text": "Ada"}]},
+        ],
     )
 
     data = await gateway.data(

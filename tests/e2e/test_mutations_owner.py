@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Gateway
-from tests.e2e.builders import put_all, task
+from tests.e2e.builders import put_all, referenced, task
 from tests.e2e.test_mutations import TASK_FIELDS, assert_error, assert_refused_unchanged, stored
 
 ASSIGN = (
@@ -28,7 +28,7 @@ BEN = {"reference": "Practitioner/ben"}
 
 
 async def test_assign_and_unassign(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", status="in-progress")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", status="in-progress")])
 
     assigned = (await gateway.data(ASSIGN, {"id": "t1", "owner": ADA}))["assignTask"]
     assert assigned["ownerReference"] == ADA
@@ -49,13 +49,13 @@ async def test_assign_and_unassign(gateway: Gateway) -> None:
 
 
 async def test_assign_with_owner_left_out_unassigns(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", owner="Practitioner/ada")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", owner="Practitioner/ada")])
     await gateway.data(UNASSIGN_LEFT_OUT, {"id": "t1"})
     assert "owner" not in await stored(gateway, "t1")
 
 
 async def test_assign_with_a_stale_version_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     stale = (await stored(gateway, "t1"))["meta"]["versionId"]
     await gateway.data(ASSIGN, {"id": "t1", "owner": ADA})
     current = await stored(gateway, "t1")
@@ -80,12 +80,12 @@ async def test_assign_with_a_stale_version_writes_nothing(gateway: Gateway) -> N
 async def test_assign_errors(
     gateway: Gateway, variables: dict[str, Any], code: str, argument: str | None
 ) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     await assert_refused_unchanged(gateway, ASSIGN, variables, code, argument)
 
 
 async def test_claim_an_unowned_task(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", status="requested")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", status="requested")])
     before = await stored(gateway, "t1")
 
     with gateway.counting():
@@ -102,7 +102,7 @@ async def test_claim_an_unowned_task(gateway: Gateway) -> None:
 
 
 async def test_claim_an_owned_task_is_already_claimed(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", owner="Practitioner/ben")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", owner="Practitioner/ben")])
     before = await stored(gateway, "t1")
 
     with gateway.counting():
@@ -114,7 +114,7 @@ async def test_claim_an_owned_task_is_already_claimed(gateway: Gateway) -> None:
 
 
 async def test_claiming_a_task_you_own_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", owner="Practitioner/ada")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", owner="Practitioner/ada")])
     before = await stored(gateway, "t1")
 
     with gateway.counting():
@@ -141,7 +141,7 @@ async def test_claiming_a_task_you_own_writes_nothing(gateway: Gateway) -> None:
 async def test_claim_errors(
     gateway: Gateway, variables: dict[str, Any], code: str, argument: str | None
 ) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     error = await gateway.error(CLAIM, variables)
     assert_error(error, code)
     assert error["extensions"].get("argument") == argument
@@ -149,7 +149,9 @@ async def test_claim_errors(
 
 
 async def test_release_clears_the_owner_and_keeps_the_status(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", status="in-progress", owner="Practitioner/ada")])
+    await put_all(
+        gateway.fhir, [*referenced(), task("t1", status="in-progress", owner="Practitioner/ada")]
+    )
     version = (await stored(gateway, "t1"))["meta"]["versionId"]
 
     released = (await gateway.data(RELEASE, {"id": "t1", "v": version}))["releaseTask"]
@@ -161,7 +163,7 @@ async def test_release_clears_the_owner_and_keeps_the_status(gateway: Gateway) -
 
 
 async def test_releasing_an_unowned_task_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1")])
+    await put_all(gateway.fhir, [*referenced(), task("t1")])
     before = await stored(gateway, "t1")
 
     with gateway.counting():
@@ -173,7 +175,7 @@ async def test_releasing_an_unowned_task_writes_nothing(gateway: Gateway) -> Non
 
 
 async def test_release_with_a_stale_version_writes_nothing(gateway: Gateway) -> None:
-    await put_all(gateway.fhir, [task("t1", owner="Practitioner/ada")])
+    await put_all(gateway.fhir, [*referenced(), task("t1", owner="Practitioner/ada")])
     stale = (await stored(gateway, "t1"))["meta"]["versionId"]
     await gateway.data(ASSIGN, {"id": "t1", "owner": BEN})
     current = await stored(gateway, "t1")

@@ -8,16 +8,19 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from gateway.errors import (
-    BadUserInputError,
-    NotFoundError,
-    ThrottledError,
-    UpstreamError,
-    UpstreamTimeoutError,
-    UpstreamUnavailableError,
-    VersionConflictError,
-)
+from gateway.error_mapping import from_fhir
 from gateway.fhir import FhirClient, Ref
+from gateway.fhir.errors import (
+    FhirAuthError,
+    FhirConflictError,
+    FhirError,
+    FhirNotFoundError,
+    FhirRequestError,
+    FhirResponseError,
+    FhirThrottledError,
+    FhirTimeoutError,
+    FhirUnavailableError,
+)
 
 BASE = "https://fhir.example.org/R4/"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -89,7 +92,7 @@ async def test_foreign_next_links_are_not_followed(next_url: str) -> None:
     fhir = client(handler)
     page = await fhir.search("Task", [])
     assert page.next_url == next_url
-    with pytest.raises(UpstreamError):
+    with pytest.raises(FhirResponseError):
         await fhir.search_next(next_url, "Task")
     assert len(seen) == 1
 
@@ -107,19 +110,21 @@ async def test_search_all_follows_good_links() -> None:
 @pytest.mark.parametrize(
     ("status", "error", "extensions"),
     [
-        (404, NotFoundError, {}),
-        (410, NotFoundError, {}),
-        (409, VersionConflictError, {}),
-        (412, VersionConflictError, {}),
-        (400, BadUserInputError, {}),
-        (422, BadUserInputError, {}),
-        (429, ThrottledError, {"retryAfter": 7}),
-        (503, UpstreamUnavailableError, {}),
-        (500, UpstreamError, {}),
+        (404, FhirNotFoundError, {"code": "NOT_FOUND"}),
+        (410, FhirNotFoundError, {"code": "NOT_FOUND"}),
+        (409, FhirConflictError, {"code": "VERSION_CONFLICT"}),
+        (412, FhirConflictError, {"code": "VERSION_CONFLICT"}),
+        (400, FhirRequestError, {"code": "BAD_USER_INPUT"}),
+        (422, FhirRequestError, {"code": "BAD_USER_INPUT"}),
+        (401, FhirAuthError, {"code": "UPSTREAM_ERROR"}),
+        (403, FhirAuthError, {"code": "UPSTREAM_ERROR"}),
+        (429, FhirThrottledError, {"code": "THROTTLED", "retryAfter": 7}),
+        (503, FhirUnavailableError, {"code": "UPSTREAM_UNAVAILABLE"}),
+        (500, FhirResponseError, {"code": "UPSTREAM_ERROR"}),
     ],
 )
 async def test_http_errors_are_mapped(
-    status: int, error: type[Exception], extensions: dict[str, object]
+    status: int, error: type[FhirError], extensions: dict[str, object]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         outcome = {
@@ -131,20 +136,22 @@ async def test_http_errors_are_mapped(
     with pytest.raises(error) as caught:
         await client(handler).read(Ref("Task", "1"))
     assert type(caught.value) is error
-    assert getattr(caught.value, "extensions", {}) == extensions
+    mapped = from_fhir(caught.value)
+    assert mapped.graphql_extensions() == extensions
+    assert "bad status" not in mapped.message
 
 
 async def test_transport_failures_are_mapped() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    with pytest.raises(UpstreamUnavailableError):
+    with pytest.raises(FhirUnavailableError):
         await client(refuse).read(Ref("Task", "1"))
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("slow", request=request)
 
-    with pytest.raises(UpstreamTimeoutError):
+    with pytest.raises(FhirTimeoutError):
         await client(slow).read(Ref("Task", "1"))
 
 
@@ -155,7 +162,7 @@ async def test_total_timeout_bounds_a_request() -> None:
 
     http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(hang))
     fhir = FhirClient(http, BASE, total_timeout=0.05)
-    with pytest.raises(UpstreamTimeoutError):
+    with pytest.raises(FhirTimeoutError):
         await fhir.read(Ref("Task", "1"))
 
 
@@ -163,7 +170,7 @@ async def test_non_json_answers_are_upstream_errors() -> None:
     def html(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>login</html>")
 
-    with pytest.raises(UpstreamError):
+    with pytest.raises(FhirResponseError):
         await client(html).read(Ref("Task", "1"))
 
 
@@ -187,19 +194,19 @@ async def test_a_read_turned_away_briefly_is_retried_once() -> None:
 
 async def test_no_retry_for_writes_or_long_waits() -> None:
     fhir, seen = scripted(httpx.Response(503, headers={"Retry-After": "0"}))
-    with pytest.raises(UpstreamUnavailableError):
+    with pytest.raises(FhirUnavailableError):
         await fhir.update({"resourceType": "Task", "id": "1"}, if_match="1")
     assert len(seen) == 1
     fhir, seen = scripted(httpx.Response(429, headers={"Retry-After": "30"}))
-    with pytest.raises(ThrottledError) as caught:
+    with pytest.raises(FhirThrottledError) as caught:
         await fhir.read(Ref("Task", "1"))
-    assert caught.value.extensions == {"retryAfter": 30}
+    assert caught.value.retry_after == 30
     assert len(seen) == 1
 
 
 async def test_a_second_refusal_is_reported() -> None:
     busy = httpx.Response(429, headers={"Retry-After": "0"})
     fhir, seen = scripted(busy, httpx.Response(429, headers={"Retry-After": "0"}))
-    with pytest.raises(ThrottledError):
+    with pytest.raises(FhirThrottledError):
         await fhir.search("Task", [])
     assert len(seen) == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -12,18 +12,33 @@ import pytest
 
 from gateway.errors import (
     AlreadyClaimedError,
+    BadUserInputError,
     NotFoundError,
+    TaskClosedError,
     UnsupportedByServerError,
     VersionConflictError,
 )
-from gateway.fhir import FhirClient, Resource
+from gateway.fhir import FhirClient, Ref, Resource
 from gateway.workflow import WorkflowRules
-from gateway.writes import NOTE_ATTEMPTS, TaskWriter
+from gateway.workflow.decisions import Assign, ChangeStatus, Claim, Release, Update
+from gateway.writes import TaskWriter
+from gateway.writes.task_writer import NOTE_ATTEMPTS
 
 BASE = "https://fhir.example.org/R4/"
 NOW = "2026-11-20T10:00:00Z"
 ADA = {"reference": "Practitioner/ada"}
 BEN = {"reference": "Practitioner/ben"}
+ADA_REF = Ref("Practitioner", "ada")
+# The practitioners that exist, as the request's loader would find them.
+KNOWN = {ADA_REF, Ref("Practitioner", "ben")}
+
+
+async def resolve(refs: Sequence[Ref]) -> list[Resource | None]:
+    return [{"resourceType": r.type, "id": r.id} if r in KNOWN else None for r in refs]
+
+
+def claim(owner: dict[str, str] = ADA) -> Claim:
+    return Claim(owner, Ref("Practitioner", owner["reference"].split("/")[1]))
 
 
 class FakeServer:
@@ -61,7 +76,7 @@ class FakeServer:
     def writer(self) -> TaskWriter:
         http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(self.handle))
         return TaskWriter(
-            FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), clock=lambda: NOW
+            FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), resolve, clock=lambda: NOW
         )
 
 
@@ -71,7 +86,7 @@ def task(**fields: Any) -> Resource:
 
 async def test_a_write_is_guarded_by_the_version_read() -> None:
     server = FakeServer(task())
-    written = await server.writer().change_status("t1", "in-progress")
+    written = await server.writer().change("t1", ChangeStatus("in-progress"))
     assert [r.headers["If-Match"] for r in server.puts] == ['W/"1"']
     assert written["status"] == "in-progress"
     assert written["lastModified"] == NOW
@@ -82,7 +97,7 @@ async def test_a_conflicting_write_is_reported_with_the_current_version_and_not_
     server = FakeServer(task())
     server.interfere = lambda s: s.bump(description="theirs")
     with pytest.raises(VersionConflictError) as caught:
-        await server.writer().update("t1", {"description": "mine"})
+        await server.writer().change("t1", Update({"description": "mine"}))
     assert caught.value.extensions == {"currentVersion": "2"}
     assert len(server.puts) == 1
     assert server.task is not None and server.task["description"] == "theirs"
@@ -91,7 +106,7 @@ async def test_a_conflicting_write_is_reported_with_the_current_version_and_not_
 async def test_expected_version_is_compared_before_anything_is_written() -> None:
     server = FakeServer(task(meta={"versionId": "4"}))
     with pytest.raises(VersionConflictError) as caught:
-        await server.writer().assign("t1", ADA, expected_version="3")
+        await server.writer().change("t1", Assign(ADA), expected_version="3")
     assert caught.value.extensions == {"currentVersion": "4"}
     assert server.puts == []
 
@@ -101,20 +116,20 @@ async def test_a_server_without_versions_is_not_written_blindly() -> None:
     assert server.task is not None
     del server.task["meta"]
     with pytest.raises(UnsupportedByServerError):
-        await server.writer().release("t1")
+        await server.writer().change("t1", Release())
     assert server.puts == []
 
 
 async def test_unknown_task_is_not_found() -> None:
     with pytest.raises(NotFoundError, match="No such Task"):
-        await FakeServer(None).writer().claim("t1", ADA)
+        await FakeServer(None).writer().change("t1", claim())
 
 
 async def test_a_claim_lost_to_another_claimant_is_already_claimed() -> None:
     server = FakeServer(task())
     server.interfere = lambda s: s.bump(owner=BEN)
     with pytest.raises(AlreadyClaimedError) as caught:
-        await server.writer().claim("t1", ADA)
+        await server.writer().change("t1", claim())
     assert caught.value.extensions == {"currentOwner": "Practitioner/ben"}
     assert len(server.puts) == 1
 
@@ -122,7 +137,7 @@ async def test_a_claim_lost_to_another_claimant_is_already_claimed() -> None:
 async def test_a_claim_lost_to_the_same_claimant_succeeds() -> None:
     server = FakeServer(task())
     server.interfere = lambda s: s.bump(owner=ADA)
-    claimed = await server.writer().claim("t1", {**ADA, "display": "Ada"})
+    claimed = await server.writer().change("t1", claim({**ADA, "display": "Ada"}))
     assert claimed["owner"] == ADA
     assert len(server.puts) == 1
 
@@ -131,7 +146,7 @@ async def test_a_claim_lost_to_another_change_is_a_version_conflict() -> None:
     server = FakeServer(task())
     server.interfere = lambda s: s.bump(description="theirs")
     with pytest.raises(VersionConflictError) as caught:
-        await server.writer().claim("t1", ADA)
+        await server.writer().change("t1", claim())
     assert caught.value.extensions == {"currentVersion": "2"}
     assert len(server.puts) == 1
 
@@ -139,7 +154,7 @@ async def test_a_claim_lost_to_another_change_is_a_version_conflict() -> None:
 async def test_claim_of_an_owner_without_a_reference_is_already_claimed() -> None:
     server = FakeServer(task(owner={"display": "the night shift"}))
     with pytest.raises(AlreadyClaimedError) as caught:
-        await server.writer().claim("t1", ADA)
+        await server.writer().change("t1", claim())
     assert caught.value.extensions == {}
     assert server.puts == []
 
@@ -169,9 +184,9 @@ async def test_a_note_gives_up_after_a_few_conflicts() -> None:
 
 async def test_nothing_to_change_writes_nothing() -> None:
     server = FakeServer(task(owner=ADA, description="same"))
-    await server.writer().update("t1", {"description": "same"})
-    await server.writer().assign("t1", ADA)
-    await server.writer().claim("t1", ADA)
+    await server.writer().change("t1", Update({"description": "same"}))
+    await server.writer().change("t1", Assign(ADA))
+    await server.writer().change("t1", claim())
     assert server.puts == []
 
 
@@ -187,7 +202,7 @@ async def test_create_stamps_times_and_makes_a_subtask() -> None:
 
     http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handle))
     writer = TaskWriter(
-        FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), clock=lambda: NOW
+        FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), resolve, clock=lambda: NOW
     )
     new = {"resourceType": "Task", "status": "ready", "intent": "order", "note": [{"text": "n"}]}
     await writer.create(new, parent_id="p1")
@@ -201,3 +216,32 @@ async def test_create_stamps_times_and_makes_a_subtask() -> None:
             "for": {"reference": "Patient/pt1"},
         }
     ]
+
+
+async def test_a_closed_task_is_refused_before_its_version_is_compared() -> None:
+    server = FakeServer(task(status="cancelled", meta={"versionId": "4"}))
+    with pytest.raises(TaskClosedError) as caught:
+        await server.writer().change("t1", Assign(ADA), expected_version="3")
+    assert caught.value.extensions == {"status": "CANCELLED"}
+    assert server.puts == []
+
+
+async def test_a_reference_to_nothing_is_bad_input_and_nothing_is_written() -> None:
+    server = FakeServer(task())
+    nobody = {"reference": "Practitioner/nobody"}
+    with pytest.raises(BadUserInputError) as caught:
+        await server.writer().change(
+            "t1", claim(nobody), references={"owner": Ref("Practitioner", "nobody")}
+        )
+    assert caught.value.extensions == {"argument": "owner"}
+    assert server.puts == []
+    assert server.task is not None and "owner" not in server.task
+
+
+async def test_create_refuses_a_reference_to_nothing_before_writing() -> None:
+    server = FakeServer(None)
+    new = {"resourceType": "Task", "status": "ready", "intent": "order"}
+    with pytest.raises(BadUserInputError) as caught:
+        await server.writer().create(new, references={"input.for": Ref("Patient", "ghost")})
+    assert caught.value.extensions == {"argument": "input.for"}
+    assert server.puts == []

@@ -1,0 +1,53 @@
+"""The one translation of the lower layers' errors into the client-facing GatewayError tree."""
+
+from __future__ import annotations
+
+from gateway.errors import (
+    BadUserInputError,
+    GatewayError,
+    NotFoundError,
+    ThrottledError,
+    UpstreamError,
+    UpstreamTimeoutError,
+    UpstreamUnavailableError,
+    VersionConflictError,
+)
+from gateway.fhir.errors import (
+    FhirAuthError,
+    FhirConflictError,
+    FhirError,
+    FhirNotFoundError,
+    FhirRequestError,
+    FhirThrottledError,
+    FhirTimeoutError,
+    FhirUnavailableError,
+)
+
+
+def gateway_error(exc: BaseException) -> GatewayError | None:
+    """The client-facing error for ``exc``; None for a failure nobody expected (masked)."""
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, FhirError):
+        return from_fhir(exc)
+    return None
+
+
+def from_fhir(exc: FhirError) -> GatewayError:
+    """The client-facing error for a failed FHIR request."""
+    if isinstance(exc, FhirNotFoundError):
+        return NotFoundError(exc.message)
+    if isinstance(exc, FhirConflictError):
+        return VersionConflictError(exc.message)
+    if isinstance(exc, FhirRequestError):
+        return BadUserInputError(exc.message)
+    if isinstance(exc, FhirAuthError):
+        # The gateway's own credentials failed: the caller can do nothing about it.
+        return UpstreamError(exc.message)
+    if isinstance(exc, FhirThrottledError):
+        return ThrottledError(exc.message, retry_after=exc.retry_after)
+    if isinstance(exc, FhirUnavailableError):
+        return UpstreamUnavailableError(exc.message)
+    if isinstance(exc, FhirTimeoutError):
+        return UpstreamTimeoutError(exc.message)
+    return UpstreamError(exc.message)
