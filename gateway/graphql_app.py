@@ -12,7 +12,6 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from gateway.cursors import CursorCodec
 from gateway.errors import BadRequestError, GatewayError
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
@@ -20,8 +19,6 @@ from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
 from gateway.schema.error_shaping import shape_error
-from gateway.server_profile import ServerProfileCache
-from gateway.workflow import WorkflowRules
 
 
 class GatewayGraphQL(GraphQL[Context, None]):
@@ -35,11 +32,6 @@ class GatewayGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=not settings.production,
         )
         self._runtime = runtime
-        self._cursors = CursorCodec(settings.cursor_secret)
-        self._profiles = ServerProfileCache(settings)
-        self._rules = WorkflowRules.from_settings(
-            settings.transitions, settings.status_reason_required_for
-        )
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -58,9 +50,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
             settings=runtime.settings,
             fhir=runtime.fhir,
             loaders=Loaders.create(runtime.fhir),
-            cursors=self._cursors,
-            profiles=self._profiles,
-            rules=self._rules,
+            cursors=runtime.cursors,
+            profiles=runtime.profiles,
+            rules=runtime.rules,
         )
 
 

@@ -1,4 +1,5 @@
-"""Runtime: the process-wide pieces (settings, FHIR client, embedded store) built from Settings."""
+"""Runtime: the process-wide pieces (settings, FHIR client, embedded store, cursor key, server
+profile, workflow rules) built once from Settings."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import httpx
 from starlette.types import ASGIApp
 
 from gateway.config import Settings
+from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
 from gateway.metrics import Metrics
+from gateway.server_profile import ServerProfileCache
+from gateway.workflow import WorkflowRules
 
 if TYPE_CHECKING:
     from gateway.store import FhirStore
@@ -25,12 +29,19 @@ class Runtime:
     settings: Settings
     http: httpx.AsyncClient
     fhir: FhirClient
+    cursors: CursorCodec
+    profiles: ServerProfileCache
+    rules: WorkflowRules
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
     metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
+        # Built before anything is opened: a bad transition table fails with nothing to close.
+        rules = WorkflowRules.from_settings(
+            settings.transitions, settings.status_reason_required_for
+        )
         if settings.fhir_base_url is None:
             from gateway.store import FhirStore, create_store_app
 
@@ -53,6 +64,9 @@ class Runtime:
             settings=settings,
             http=http,
             fhir=fhir,
+            cursors=CursorCodec(settings.cursor_secret),
+            profiles=ServerProfileCache(settings),
+            rules=rules,
             store=store,
             store_app=store_app,
             metrics=metrics,

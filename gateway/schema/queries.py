@@ -25,6 +25,7 @@ from gateway.schema.task_filter import (
     sort_param,
 )
 from gateway.schema.work_queue import queue_segments, role_tokens
+from gateway.server_profile import ServerProfile
 
 # Fields of a listed Task whose references one search can bring along (_include).
 _INCLUDES = {
@@ -38,13 +39,13 @@ _INCLUDES = {
 
 async def _read_page(
     info: Info,
+    profile: ServerProfile,
     segments: list[Params],
     first: int,
     after: str | None,
     keep: Keep | None = None,
 ) -> TaskConnection:
     ctx: Context = info.context
-    profile = await ctx.profiles.get(ctx.fhir)
     node_fields, want_total = connection_node_fields(info.selected_fields)
     includes = [("_include", _INCLUDES[name]) for name in sorted(node_fields & set(_INCLUDES))]
     search = SegmentedSearch(
@@ -99,7 +100,8 @@ class Query:
         profile = await info.context.profiles.get(info.context.fhir)
         order = sort or TaskSort.LAST_UPDATED_DESC
         params = [*filter_params(filter, profile), sort_param(order, profile)]
-        return await _read_page(info, [params], first, after, due_date_check(filter, profile))
+        keep = due_date_check(filter, profile)
+        return await _read_page(info, profile, [params], first, after, keep)
 
     @strawberry.field(
         description=(
@@ -148,7 +150,7 @@ class Query:
         tokens = role_tokens(roles.matches)
         if not tokens:
             return TaskConnection.empty()
-        return await _read_page(info, queue_segments(tokens, profile), first, after)
+        return await _read_page(info, profile, queue_segments(tokens, profile), first, after)
 
     @strawberry.field(description="Read any resource by 'Type/id'; null when it does not exist.")
     async def resource(
