@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from gateway.store import bundles
 from gateway.store.errors import InvalidRequestError, operation_outcome
-
-if TYPE_CHECKING:
-    from gateway.store.interactions import Interactions, Reply
+from gateway.store.exchange import NO_BODY, FhirRequest, Handle, Reply
 
 MAX_ENTRIES = 100
 # What the answers of one batch may add up to (their JSON); entries past it are not run.
@@ -19,9 +17,7 @@ MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 _METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 
 
-def run_batch(interactions: Interactions, bundle: Any, base: str) -> Reply:
-    from gateway.store.interactions import Reply
-
+def run_batch(handle: Handle, bundle: Any, base: str) -> Reply:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidRequestError("POST to the base URL takes a Bundle of type batch")
     if bundle.get("type") == "transaction":
@@ -45,15 +41,13 @@ def run_batch(interactions: Interactions, bundle: Any, base: str) -> Reply:
                 )
             )
             continue
-        answer = _answer(interactions, entry, base)
+        answer = _answer(handle, entry, base)
         spent += len(answer[1] or "")
         answers.append(answer)
     return Reply(200, bundles.batch_response(answers))
 
 
-def _answer(interactions: Interactions, entry: Any, base: str) -> tuple[dict[str, Any], str | None]:
-    from gateway.store.interactions import NO_BODY, FhirRequest
-
+def _answer(handle: Handle, entry: Any, base: str) -> tuple[dict[str, Any], str | None]:
     request = entry.get("request") if isinstance(entry, dict) else None
     method = request.get("method") if isinstance(request, dict) else None
     url = request.get("url") if isinstance(request, dict) else None
@@ -73,7 +67,7 @@ def _answer(interactions: Interactions, entry: Any, base: str) -> tuple[dict[str
     for element, header in (("ifMatch", "if-match"), ("ifNoneExist", "if-none-exist")):
         if isinstance(request.get(element), str):
             headers[header] = request[element]
-    reply = interactions.handle(
+    reply = handle(
         FhirRequest(
             method,
             path,

@@ -6,8 +6,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from gateway.store import bundles
@@ -20,33 +19,14 @@ from gateway.store.errors import (
     StoreError,
     operation_outcome,
 )
+from gateway.store.exchange import NO_BODY, FhirRequest, Handle, Reply, error_reply
 from gateway.store.repository import FhirStore, StoredVersion
 
 log = logging.getLogger(__name__)
-NO_BODY = object()
-
-
-@dataclass(frozen=True)
-class FhirRequest:
-    """One interaction: ``path`` is relative to the base (``Task/1``); header names lowercase."""
-
-    method: str
-    path: str
-    query: Sequence[tuple[str, str]] = ()
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = NO_BODY
-    form: Sequence[tuple[str, str]] = ()
-
-
-@dataclass
-class Reply:
-    status: int
-    body: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
 
 Handler = Callable[[FhirRequest, str, list[str]], Reply]
-BatchRunner = Callable[["Interactions", Any, str], Reply]
+# Runs a batch Bundle, each entry through the given handle.
+BatchRunner = Callable[[Handle, Any, str], Reply]
 
 
 class Interactions:
@@ -103,7 +83,7 @@ class Interactions:
         return Reply(200, bundles.dumps(capability_statement(base, "0.1.0")))
 
     def _run_batch(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
-        return self._batch(self, _json_body(request), base)
+        return self._batch(self.handle, _json_body(request), base)
 
     def _search(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
         params = [*request.query, *request.form]
@@ -153,10 +133,6 @@ def _endpoint(segments: list[str]) -> str | None:
     if segments[2] != "_history":
         return None
     return {3: "history", 4: "version"}.get(len(segments))
-
-
-def error_reply(status: int, outcome: dict[str, Any]) -> Reply:
-    return Reply(status, bundles.dumps(outcome))
 
 
 def _json_body(request: FhirRequest) -> Any:

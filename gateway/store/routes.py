@@ -12,7 +12,8 @@ from starlette.routing import Route
 
 from gateway.store.batch import run_batch
 from gateway.store.errors import InvalidRequestError, PayloadTooLargeError, StoreError
-from gateway.store.interactions import NO_BODY, FhirRequest, Interactions, error_reply, parse_json
+from gateway.store.exchange import NO_BODY, FhirRequest, error_reply
+from gateway.store.interactions import Interactions, parse_json
 from gateway.store.repository import FhirStore
 
 FHIR_JSON = "application/fhir+json"
