@@ -38,9 +38,10 @@ class Settings(BaseSettings):
     fhir_extra_search_params: Annotated[frozenset[str] | None, NoDecode] = None
     expose_store: bool | None = None
     cors_origins: Annotated[frozenset[str], NoDecode] = frozenset()
-    fhir_recheck_params: Annotated[frozenset[str], NoDecode] = frozenset()
+    fhir_server: Literal["embedded", "medplum", "hapi", "generic"] | None = None
+    fhir_recheck_params: Annotated[frozenset[str] | None, NoDecode] = None
     fhir_paging: Literal["auto", "links", "offset"] = "auto"
-    fhir_sort_keys: Literal["standard", "last-wins"] = "standard"
+    fhir_sort_keys: Literal["auto", "standard", "last-wins"] = "auto"
 
     @field_validator(
         "status_reason_required_for",
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("fhir_base_url", mode="before")
+    @field_validator("fhir_base_url", "fhir_server", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

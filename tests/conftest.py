@@ -17,6 +17,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.fhir import FhirClient
 from gateway.runtime import Runtime
+from gateway.server_profile import PRESETS, ServerProfile
 
 # CI runs the same examples every time (a red CI names a reproducible input); locally,
 # Hypothesis explores new ones on each run.
@@ -78,6 +79,11 @@ class Gateway:
         first: dict[str, Any] = body["errors"][0]
         return first
 
+    @property
+    def caps(self) -> ServerProfile:
+        """What its FHIR server does where servers differ: the gateway's preset for it."""
+        return PRESETS[self.name]
+
     def count(self, method: str | None = None) -> int:
         return sum(1 for r in self.requests if method is None or r.method == method)
 
@@ -92,16 +98,8 @@ def settings_for(name: str, medplum_base_url: str | None = None, **extra: Any) -
     common: dict[str, Any] = {"seed_demo": False, "cursor_secret": "test-secret", **extra}
     if name == "embedded":
         return Settings(store_path=":memory:", **common)
-    return Settings(
-        fhir_base_url=medplum_base_url,
-        # Medplum's router: no CapabilityStatement, pages by _offset, last _sort key wins,
-        # and its due-date filter lets through Tasks due after the bound (fhir-notes.md).
-        fhir_paging="offset",
-        fhir_sort_keys="last-wins",
-        fhir_extra_search_params=frozenset({"due-date", "priority-order"}),
-        fhir_recheck_params=frozenset({"due-date"}),
-        **common,
-    )
+    # Medplum's router has no CapabilityStatement to be discovered from: its preset is named.
+    return Settings(fhir_base_url=medplum_base_url, fhir_server="medplum", **common)
 
 
 @contextlib.asynccontextmanager

@@ -53,7 +53,7 @@ async def _read_page(
         ctx.cursors,
         segments,
         first=first,
-        links=profile.links,
+        links=profile.next_links,
         want_total=want_total,
         includes=includes,
     )

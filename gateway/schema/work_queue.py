@@ -37,16 +37,20 @@ def role_tokens(roles: list[Resource]) -> list[str]:
 
 
 def queue_segments(tokens: list[str], profile: ServerProfile) -> list[Params]:
-    """The searches that list the queue in order: one where the server sorts as the contract
-    needs (the embedded store), else one per priority bucket and due-date presence."""
+    """The searches that list the queue in order: one where the server sorts by priority and
+    due date as the contract needs, else one per priority bucket and due-date presence."""
     profile.require("due-date", "taskQueue")
     base: Params = [
         ("status", QUEUE_STATUSES),
         ("owner:missing", "true"),
         ("performer", ",".join(tokens)),
     ]
-    if profile.embedded and profile.supports("priority-order"):
-        return [[*base, ("_sort", "-priority-order,due-date,_id")]]
+    if (
+        profile.supports("priority-order")
+        and profile.absent_priority_is_routine
+        and profile.missing_sorts_last
+    ):
+        return [[*base, ("_sort", profile.sort_value(["-priority-order", "due-date", "_id"]))]]
     segments: list[Params] = []
     for bucket in _PRIORITY_BUCKETS:
         segments.append(

@@ -86,7 +86,7 @@ async def test_due_date_filter(tasks: FhirPeer) -> None:
     before = await ids(tasks, {"due-date": "lt2026-11-15"})
     after = await ids(tasks, {"due-date": "ge2026-11-15"})
 
-    if tasks.caps.trustworthy_due_date_filter:
+    if tasks.caps.trusts_filter("due-date"):
         assert before == ["october"]
         assert after == ["november"]
         assert await ids(tasks, {"due-date:missing": "true"}) == ["undated"]

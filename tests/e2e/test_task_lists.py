@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Gateway
+from tests.conftest import Gateway, running_gateway, settings_for
 from tests.e2e.builders import DOCTOR, NURSE, SNOMED, patient, practitioner, put_all, role, task
 
 LIST = """
@@ -176,7 +176,20 @@ async def test_bad_filter_references_are_refused(gateway: Gateway) -> None:
         assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": argument}
 
 
-async def test_task_queue_orders_by_urgency_then_due_then_id(gateway: Gateway) -> None:
+QUEUE_ORDER = [
+    "q-stat-early",
+    "q-stat-late",
+    "q-asap-nodue",
+    "q-urgent",
+    "q-accepted",
+    "q-none-early",
+    "q-routine-late",
+    "q-routine-nodue",
+]
+
+
+async def arrange_queue(gateway: Gateway) -> None:
+    """Tasks for a nurse's queue, listed in QUEUE_ORDER, among others the queue leaves out."""
     await put_all(
         gateway.fhir,
         [
@@ -197,22 +210,52 @@ async def test_task_queue_orders_by_urgency_then_due_then_id(gateway: Gateway) -
             task("x-doctor", role=DOCTOR, priority="stat"),
         ],
     )
-    expected = [
-        "q-stat-early",
-        "q-stat-late",
-        "q-asap-nodue",
-        "q-urgent",
-        "q-accepted",
-        "q-none-early",
-        "q-routine-late",
-        "q-routine-nodue",
-    ]
+
+
+async def test_task_queue_orders_by_urgency_then_due_then_id(gateway: Gateway) -> None:
+    await arrange_queue(gateway)
+    expected = QUEUE_ORDER
     for first in (3, 20):
         assert await walk(gateway, QUEUE, "taskQueue", p="nurse", first=first) == expected
     exact = await gateway.data(QUEUE, {"p": "nurse", "first": len(expected)})
     assert exact["taskQueue"]["pageInfo"]["hasNextPage"] is False
     short = await gateway.data(QUEUE, {"p": "nurse", "first": len(expected) - 1})
     assert short["taskQueue"]["pageInfo"]["hasNextPage"] is True
+
+
+async def test_task_queue_order_holds_where_the_server_cannot_sort_priorities() -> None:
+    # The embedded store as a server that only has the two parameters, not their ordering:
+    # the queue is then read bucket by bucket, in the same order, at more searches.
+    settings = settings_for(
+        "embedded",
+        fhir_server="generic",
+        fhir_extra_search_params=frozenset({"due-date", "priority-order"}),
+    )
+    async with running_gateway(settings, "generic") as gateway:
+        await arrange_queue(gateway)
+        with gateway.counting() as sent:
+            assert await walk(gateway, QUEUE, "taskQueue", p="nurse", first=20) == QUEUE_ORDER
+    task_searches = [r for r in sent if r.url.path.endswith("/Task")]
+    assert len(task_searches) > 1
+
+
+async def test_one_search_lists_the_queue_where_the_server_sorts_priorities(
+    gateway: Gateway,
+) -> None:
+    await arrange_queue(gateway)
+    await gateway.data(QUEUE, {"p": "nurse", "first": 1})  # the server's metadata, read once
+    with gateway.counting() as sent:
+        assert await walk(gateway, QUEUE, "taskQueue", p="nurse", first=20) == QUEUE_ORDER
+    task_searches = [r for r in sent if r.url.path.endswith("/Task")]
+    caps = gateway.caps
+    if (
+        caps.supports("priority-order")
+        and caps.absent_priority_is_routine
+        and caps.missing_sorts_last
+    ):
+        assert len(task_searches) == 1, [str(r.url) for r in task_searches]
+    else:
+        assert len(task_searches) > 1
 
 
 async def test_task_queue_unknown_practitioner_and_no_roles(gateway: Gateway) -> None:
