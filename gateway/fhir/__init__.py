@@ -2,6 +2,7 @@
 
 from gateway.fhir.bundles import BatchResult, Resource, SearchPage
 from gateway.fhir.client import FhirClient, version_of
+from gateway.fhir.errors import IncludeRefusedError
 from gateway.fhir.references import (
     InvalidReferenceError,
     Ref,
@@ -13,6 +14,7 @@ from gateway.fhir.references import (
 __all__ = [
     "BatchResult",
     "FhirClient",
+    "IncludeRefusedError",
     "InvalidReferenceError",
     "Ref",
     "Resource",

@@ -2,6 +2,7 @@
 
     FhirError                     any failure talking to the FHIR server
     ├── FhirRequestError          400/422: the server refused the request as sent
+    │   └── IncludeRefusedError   ... because of its _include (a capability it lacks)
     ├── FhirNotFoundError         404/410: no such resource (or deleted)
     ├── FhirConflictError         409/412: a stale If-Match
     ├── FhirAuthError             401/403: the server refused the credentials sent
@@ -70,6 +71,10 @@ class FhirResponseError(FhirError):
     kind = "bad_response"
 
 
+class IncludeRefusedError(FhirRequestError):
+    """A 400/422 whose OperationOutcome says the server refused the search's ``_include``."""
+
+
 def _retry_after(response: httpx.Response) -> int | None:
     value = response.headers.get("Retry-After", "")
     return int(value) if value.isdigit() else None
@@ -83,6 +88,11 @@ def error_for_response(response: httpx.Response) -> FhirError:
     if status in (409, 412):
         return FhirConflictError("The resource was changed by someone else", status=status)
     if status in (400, 422):
+        # The diagnostics are read only to tell a refused _include apart, never passed on.
+        if _names_include(response):
+            return IncludeRefusedError(
+                f"The FHIR server refused _include ({status})", status=status
+            )
         return FhirRequestError(f"The FHIR server refused the request ({status})", status=status)
     if status in (401, 403):
         return FhirAuthError(f"The FHIR server refused the credentials ({status})", status=status)
@@ -93,6 +103,30 @@ def error_for_response(response: httpx.Response) -> FhirError:
     if status in (502, 503, 504):
         return FhirUnavailableError(f"The FHIR server is unavailable ({status})", status=status)
     return FhirResponseError(f"The FHIR server answered {status}", status=status)
+
+
+def _names_include(response: httpx.Response) -> bool:
+    """Whether an issue of the OperationOutcome points at ``_include``, by its expression or
+    location, or in its text (read only for this test, never passed on)."""
+    try:
+        outcome = response.json()
+    except ValueError:
+        return False
+    if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
+        return False
+    for issue in outcome.get("issue") or []:
+        if not isinstance(issue, dict):
+            continue
+        details = issue.get("details")
+        texts = [
+            *(issue.get("expression") or []),
+            *(issue.get("location") or []),
+            issue.get("diagnostics"),
+            details.get("text") if isinstance(details, dict) else None,
+        ]
+        if any(isinstance(text, str) and "_include" in text for text in texts):
+            return True
+    return False
 
 
 def error_for_transport(exc: Exception) -> FhirError:

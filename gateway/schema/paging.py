@@ -8,15 +8,15 @@ page) and how many of its matches come before; for servers without links, an off
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from gateway.cursors import CursorCodec
 from gateway.errors import BadUserInputError
-from gateway.fhir import FhirClient, Resource
+from gateway.fhir import FhirClient, IncludeRefusedError, Resource
 from gateway.fhir.bundles import SearchPage
-from gateway.fhir.errors import FhirRequestError
 
 Params = list[tuple[str, str]]
 MAX_PAGE = 100
@@ -57,12 +57,14 @@ class SegmentedSearch:
         links: bool,
         want_total: bool,
         includes: Params | None = None,
+        on_include_refused: Callable[[], None] | None = None,
     ) -> None:
         self._fhir = fhir
         self._cursors = cursors
         self._segments = segments
         # Includes change what comes along, not which Tasks: a cursor outlives them.
         self._includes = includes or []
+        self._on_include_refused = on_include_refused
         self._first = first
         self._links = links
         self._want_total = want_total and len(segments) == 1
@@ -103,9 +105,12 @@ class SegmentedSearch:
             return await self._fhir.search("Task", params)
         try:
             return await self._fhir.search("Task", [*params, *self._includes])
-        except FhirRequestError:
-            # A server that refuses an _include: the loaders batch per type instead.
+        except IncludeRefusedError:
+            # The server does not do _include after all: the loaders batch per type instead.
+            # Any other refusal is an error of its own and goes to the client.
             self._includes = []
+            if self._on_include_refused is not None:
+                self._on_include_refused()
             return await self._fhir.search("Task", params)
 
     async def _read_links(self, segment: int, position: dict[str, Any], result: PageResult) -> bool:

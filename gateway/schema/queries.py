@@ -47,7 +47,8 @@ async def _read_page(
 ) -> TaskConnection:
     ctx: Context = info.context
     node_fields, want_total = connection_node_fields(info.selected_fields)
-    includes = [("_include", _INCLUDES[name]) for name in sorted(node_fields & set(_INCLUDES))]
+    wanted = node_fields & set(_INCLUDES) if profile.honours_include else set()
+    includes = [("_include", _INCLUDES[name]) for name in sorted(wanted)]
     search = SegmentedSearch(
         ctx.fhir,
         ctx.cursors,
@@ -56,6 +57,7 @@ async def _read_page(
         links=profile.next_links,
         want_total=want_total,
         includes=includes,
+        on_include_refused=ctx.profiles.include_refused,
     )
     page: PageResult = await search.read(after)
     if keep is not None:

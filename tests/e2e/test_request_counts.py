@@ -104,14 +104,15 @@ async def test_four_levels_of_subtasks_cost_one_task_search_per_level(gateway: G
 
 
 class RefuseIncludes(httpx.AsyncBaseTransport):
-    """A FHIR server without _include: 400 for any search that asks for one."""
+    """A FHIR server that answers 400 to any search asking for _include, with ``issue``."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, issue: dict[str, str]) -> None:
         self.inner = inner
+        self.issue = issue
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if b"_include" in request.url.query:
-            outcome = {"resourceType": "OperationOutcome", "issue": [{"code": "not-supported"}]}
+            outcome = {"resourceType": "OperationOutcome", "issue": [self.issue]}
             return httpx.Response(400, json=outcome)
         return await self.inner.handle_async_request(request)
 
@@ -119,11 +120,16 @@ class RefuseIncludes(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
+def refuse_includes(gateway: Gateway, issue: dict[str, str]) -> None:
+    http = gateway.runtime.http
+    http._transport = RefuseIncludes(http._transport, issue)  # the transport is httpx's test seam
+
+
 async def test_servers_refusing_includes_fall_back_to_batched_loads(gateway: Gateway) -> None:
     await arrange_page(gateway)
     await _warm(gateway)
-    http = gateway.runtime.http
-    http._transport = RefuseIncludes(http._transport)  # the transport is httpx's test seam
+    issue = {"severity": "error", "code": "not-supported", "diagnostics": "_include: not supported"}
+    refuse_includes(gateway, issue)
     with gateway.counting() as sent:
         data = await gateway.data(PAGE)
     nodes = data["tasks"]["nodes"]
@@ -131,3 +137,21 @@ async def test_servers_refusing_includes_fall_back_to_batched_loads(gateway: Gat
     assert all(n["owner"] and n["for"] and n["focus"] and n["requester"] for n in nodes)
     # The refused search, the search again, then one request per referenced type.
     assert len(sent) == 2 + 4, [str(r.url) for r in sent]
+    # Learned once: the next listing does not ask for _include again.
+    with gateway.counting() as sent:
+        await gateway.data(PAGE)
+    assert len(sent) == 1 + 4, [str(r.url) for r in sent]
+
+
+async def test_a_refusal_about_something_else_is_an_error_not_a_fallback(
+    gateway: Gateway,
+) -> None:
+    await arrange_page(gateway)
+    await _warm(gateway)
+    issue = {"severity": "error", "code": "invalid", "diagnostics": "Unknown sort 'authored-on'"}
+    refuse_includes(gateway, issue)
+    with gateway.counting() as sent:
+        error = await gateway.error(PAGE)
+    assert error["path"] == ["tasks"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert len(sent) == 1, [str(r.url) for r in sent]

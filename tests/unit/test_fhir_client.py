@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.error_mapping import from_fhir
-from gateway.fhir import FhirClient, Ref
+from gateway.fhir import FhirClient, IncludeRefusedError, Ref
 from gateway.fhir.errors import (
     FhirAuthError,
     FhirConflictError,
@@ -139,6 +139,29 @@ async def test_http_errors_are_mapped(
     mapped = from_fhir(caught.value)
     assert mapped.graphql_extensions() == extensions
     assert "bad status" not in mapped.message
+
+
+@pytest.mark.parametrize(
+    ("issue", "refuses_include"),
+    [
+        ({"code": "not-supported", "expression": ["_include"]}, True),
+        ({"code": "processing", "location": ["_include"]}, True),
+        ({"code": "not-supported", "diagnostics": "Parameter _include is not supported"}, True),
+        ({"code": "invalid", "details": {"text": "Invalid _include value 'Task:x'"}}, True),
+        ({"code": "not-supported", "diagnostics": "Parameter due-date is not supported"}, False),
+        ({"code": "not-supported", "expression": ["_revinclude"]}, False),
+        ({"code": "invalid"}, False),
+    ],
+)
+async def test_a_refused_include_is_told_apart(
+    issue: dict[str, object], refuses_include: bool
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"resourceType": "OperationOutcome", "issue": [issue]})
+
+    with pytest.raises(FhirRequestError) as caught:
+        await client(handler).search("Task", [("_include", "Task:owner")])
+    assert isinstance(caught.value, IncludeRefusedError) is refuses_include
 
 
 async def test_transport_failures_are_mapped() -> None:
