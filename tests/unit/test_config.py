@@ -39,3 +39,10 @@ def test_store_is_exposed_only_in_development() -> None:
     assert not Settings(env="production").store_exposed
     assert Settings(env="production", expose_store=True).store_exposed
     assert not Settings(fhir_base_url="https://fhir.example/R4").store_exposed
+
+
+def test_a_blank_fhir_server_means_discover(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_FHIR_SERVER", " ")
+    assert Settings().fhir_server is None
+    monkeypatch.setenv("GATEWAY_FHIR_SERVER", "hapi")
+    assert Settings().fhir_server == "hapi"
