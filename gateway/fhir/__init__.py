@@ -1,6 +1,6 @@
 """The FHIR side of the gateway: one client, reference parsing, Bundle reading, error mapping."""
 
-from gateway.fhir.bundles import BatchResult, Resource, SearchPage
+from gateway.fhir.bundles import Resource, SearchPage
 from gateway.fhir.client import FhirClient, version_of
 from gateway.fhir.errors import IncludeRefusedError
 from gateway.fhir.references import (
@@ -12,7 +12,6 @@ from gateway.fhir.references import (
 )
 
 __all__ = [
-    "BatchResult",
     "FhirClient",
     "IncludeRefusedError",
     "InvalidReferenceError",

@@ -1,4 +1,4 @@
-"""Reading FHIR Bundles: searchset pages (matches, includes, next link) and batch responses."""
+"""Reading FHIR searchset Bundles: matches, included resources, the next link."""
 
 from __future__ import annotations
 
@@ -57,28 +57,3 @@ def parse_searchset(bundle: Any, resource_type: str) -> SearchPage:
         total=total if isinstance(total, int) else None,
         has_links=bool(bundle.get("link")),
     )
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    """One entry of a batch-response: its HTTP status and resource (or OperationOutcome)."""
-
-    status: int
-    resource: Resource | None
-
-
-def parse_batch_response(bundle: Any) -> list[BatchResult]:
-    if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise ValueError("not a Bundle")
-    results = []
-    for entry in bundle.get("entry") or []:
-        status_text = str(((entry or {}).get("response") or {}).get("status", "500"))
-        code = status_text.split(" ", 1)[0]
-        resource = (entry or {}).get("resource")
-        results.append(
-            BatchResult(
-                status=int(code) if code.isdigit() else 500,
-                resource=resource if isinstance(resource, dict) else None,
-            )
-        )
-    return results

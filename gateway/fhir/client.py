@@ -11,13 +11,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from gateway.fhir.bundles import (
-    BatchResult,
-    Resource,
-    SearchPage,
-    parse_batch_response,
-    parse_searchset,
-)
+from gateway.fhir.bundles import Resource, SearchPage, parse_searchset
 from gateway.fhir.errors import (
     FhirResponseError,
     error_for_response,
@@ -67,10 +61,6 @@ class FhirClient:
     async def read(self, ref: Ref) -> Resource:
         """The current version; FhirNotFoundError when absent or deleted."""
         return await self._json("GET", ref.path, label=f"read {ref.type}")
-
-    async def vread(self, ref: Ref, version: str) -> Resource:
-        path = f"{ref.path}/_history/{validate_id(version)}"
-        return await self._json("GET", path, label=f"vread {ref.type}")
 
     async def search(self, resource_type: str, params: Params) -> SearchPage:
         """One page of ``[type]?params``; as POST ``_search`` when the query is long."""
@@ -131,9 +121,6 @@ class FhirClient:
             "PUT", ref.path, label=f"update {ref.type}", json=resource, headers=headers
         )
 
-    async def delete(self, ref: Ref) -> None:
-        await self._send("DELETE", ref.path, label=f"delete {ref.type}")
-
     async def history(self, ref: Ref) -> list[Resource]:
         body = await self._json("GET", f"{ref.path}/_history", label=f"history {ref.type}")
         return [
@@ -141,19 +128,6 @@ class FhirClient:
             for entry in body.get("entry") or []
             if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
         ]
-
-    async def batch(self, requests: Sequence[tuple[str, str]]) -> list[BatchResult]:
-        """A batch Bundle of (method, relative url) entries; each entry answers on its own."""
-        bundle = {
-            "resourceType": "Bundle",
-            "type": "batch",
-            "entry": [{"request": {"method": m, "url": u}} for m, u in requests],
-        }
-        body = await self._json("POST", "", label="batch", json=bundle)
-        try:
-            return parse_batch_response(body)
-        except ValueError as exc:
-            raise FhirResponseError("The FHIR server answered a batch with no Bundle") from exc
 
     async def capabilities(self) -> Resource:
         return await self._json("GET", "metadata", label="metadata")
