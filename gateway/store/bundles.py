@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from gateway.store.dates import format_instant
+from gateway.fhir.datetimes import format_instant
+from gateway.store.dates import from_ms
 from gateway.store.errors import operation_outcome
 from gateway.store.search import Entry, SearchResult
 from gateway.store.search_request import encode_page_token
@@ -61,7 +62,7 @@ def history(base: str, versions: Sequence[Any]) -> str:
             meta["response"] = {
                 "status": "201 Created" if method == "POST" else "200 OK",
                 "etag": version.etag,
-                "lastModified": format_instant(version.last_updated),
+                "lastModified": format_instant(from_ms(version.last_updated)),
             }
         entries.append(_raw_entry(meta, version.json))
     head = {"resourceType": "Bundle", "type": "history", "total": len(versions)}

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.store.dates import MAX_MS, MIN_MS, DateFormatError, date_range
+from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.store.dates import MAX_MS, MIN_MS, date_range
 from gateway.store.references import parse_reference
 from gateway.store.search_params import SearchParam, indexed_params, sort_columns
 
@@ -160,14 +160,11 @@ def _dates(param: SearchParam, values: list[Any], entries: IndexEntries, strict:
                     param.expression, f"{param.expression} is not a date"
                 ) from None
             continue
-        except DateFormatError as exc:
+        except DateTimeFormatError as exc:
             raise IndexValueError(param.expression, f"{param.expression}: {exc}") from exc
         entries.dates.add((param.name, low, high))
         lows.append(low)
     return lows
-
-
-_ZONED = re.compile(r".*T.*(?:Z|[+-]\d{2}:\d{2})")
 
 
 class _WrongType(Exception):
@@ -178,9 +175,7 @@ def _stored_date_range(value: Any, strict: bool) -> tuple[int, int]:
     """``date_range`` of a stored value: a string, and a dateTime with a time has a zone."""
     if not isinstance(value, str):
         raise _WrongType
-    if strict and "T" in value and not _ZONED.fullmatch(value):
-        raise DateFormatError(f"a dateTime with a time needs a time zone: {value!r}")
-    return date_range(value)
+    return date_range(value, zone_required=strict)
 
 
 def _strings(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from gateway.fhir.datetimes import format_instant
 from gateway.store.database import Database
-from gateway.store.dates import format_instant, now_ms
+from gateway.store.dates import from_ms, now_ms
 from gateway.store.errors import (
     InvalidRequestError,
     PreconditionFailedError,
@@ -236,7 +237,7 @@ class FhirStore:
         text = None
         if resource is not None:
             meta = {**resource.get("meta", {}), "versionId": str(version)}
-            meta["lastUpdated"] = format_instant(updated)
+            meta["lastUpdated"] = format_instant(from_ms(updated))
             stored = {"resourceType": resource_type, "id": resource_id, "meta": meta, **resource}
             stored["meta"] = meta
             text = json.dumps(stored, ensure_ascii=False, separators=(",", ":"))

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from gateway.store.dates import DateFormatError, date_range
+from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.store.dates import date_range
 from gateway.store.errors import InvalidRequestError
 from gateway.store.indexing import normalize_string
 from gateway.store.references import is_resource_id, parse_reference
@@ -102,7 +103,7 @@ def parse_date(text: str) -> RangeValue:
     prefix, value = _split_prefix(text)
     try:
         low, high = date_range(value)
-    except DateFormatError as exc:
+    except DateTimeFormatError as exc:
         raise InvalidRequestError(f"Not a date search value: {text!r}") from exc
     return RangeValue(prefix, low, high)
 

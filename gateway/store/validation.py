@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from gateway.fhir.codes import TASK_INTENTS, TASK_PRIORITIES, TASK_STATUSES
-from gateway.store.dates import DateFormatError, date_range
+from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.store.dates import date_range
 from gateway.store.errors import InvalidRequestError, UnprocessableEntityError
 from gateway.store.references import is_resource_id, is_resource_type, parse_reference
 
@@ -92,7 +93,7 @@ def _check_task(task: Mapping[str, Any]) -> None:
     if isinstance(authored, str) and isinstance(modified, str):
         try:
             before = date_range(modified)[1] < date_range(authored)[0]
-        except DateFormatError:
+        except DateTimeFormatError:
             return  # the index reports the malformed date, naming its element
         if before:
             raise _invalid(

@@ -10,11 +10,11 @@ from typing import Final, TypeVar
 
 from gateway.errors import BadUserInputError, VersionConflictError
 from gateway.fhir import FhirClient, Ref, Resource, version_of
+from gateway.fhir.datetimes import format_instant
 from gateway.fhir.errors import FhirConflictError
 from gateway.workflow import WorkflowRules, prepare_new_task
 from gateway.workflow.decisions import AddNote, Claim, Element, TaskChange, decide
 from gateway.workflow.edits import as_subtask, has_owner, new_note, stamp_notes
-from gateway.workflow.timestamps import format_instant
 from gateway.writes.versioned import conflict, current_version, put_if_match, read_task
 
 # Appending a note commutes with any other write, so a conflict is re-read and re-applied.

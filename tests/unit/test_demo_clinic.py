@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from gateway.demo_clinic import ANCHOR, SNOMED, demo_clinic
+from gateway.fhir.datetimes import parse_datetime
 from gateway.workflow import TASK_STATUSES, has_valid_reason
-from gateway.workflow.timestamps import parse_fhir_datetime
 
 Resource = dict[str, Any]
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -45,7 +45,7 @@ def _codes(concepts: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 def _at(value: str) -> datetime:
-    return parse_fhir_datetime(value)
+    return parse_datetime(value).earliest()
 
 
 def test_is_deterministic_and_returns_fresh_objects() -> None:
