@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gateway.fhir.datetimes import format_instant
+
 Resource = dict[str, Any]
 
 ANCHOR = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -188,8 +190,8 @@ class _Clinic:
             "for": patient_ref,
             "focus": focus_ref,
             "requester": _ref(rng.choice(self._holders(*REQUESTER_ROLES))),
-            "authoredOn": _instant(authored),
-            "lastModified": _instant(modified),
+            "authoredOn": format_instant(authored),
+            "lastModified": format_instant(modified),
         }
         [priority] = rng.choices(list(PRIORITY_WEIGHTS), weights=list(PRIORITY_WEIGHTS.values()))
         if priority:
@@ -203,18 +205,18 @@ class _Clinic:
             task["owner"] = _ref(rng.choice(self._holders(performer) or self.staff))
         if started or ended:
             task["executionPeriod"] = {
-                key: _instant(moment)
+                key: format_instant(moment)
                 for key, moment in (("start", started), ("end", ended))
                 if moment is not None
             }
         if rng.random() < 0.8:
             due = authored + timedelta(days=rng.randint(1, 21), hours=rng.randint(0, 8))
-            period = {"end": _instant(due)}
+            period = {"end": format_instant(due)}
             if rng.random() < 0.25:
-                period["start"] = _instant(authored + (due - authored) * rng.random() / 2)
+                period["start"] = format_instant(authored + (due - authored) * rng.random() / 2)
             task["restriction"] = {"period": period}
         if rng.random() < 0.15:
-            note = {"text": rng.choice(NOTES), "time": _instant(modified)}
+            note = {"text": rng.choice(NOTES), "time": format_instant(modified)}
             task["note"] = [{**note, "authorReference": _ref(rng.choice(self.staff))}]
         return task
 
@@ -283,7 +285,7 @@ def _service_request(n: int, patient: Resource, rng: random.Random) -> Resource:
         "intent": "order",
         "code": _concept(LOINC, code, display),
         "subject": _ref(patient),
-        "authoredOn": _instant(ANCHOR - timedelta(days=rng.randint(30, 90))),
+        "authoredOn": format_instant(ANCHOR - timedelta(days=rng.randint(30, 90))),
     }
 
 
@@ -296,8 +298,8 @@ def _diagnostic_report(n: int, order: Resource, rng: random.Random) -> Resource:
         "code": order["code"],
         "basedOn": [_ref(order)],
         "subject": order["subject"],
-        "effectiveDateTime": _instant(issued - timedelta(days=1)),
-        "issued": _instant(issued),
+        "effectiveDateTime": format_instant(issued - timedelta(days=1)),
+        "issued": format_instant(issued),
     }
 
 
@@ -317,7 +319,3 @@ def _concept(system: str, code: str, display: str) -> dict[str, Any]:
 
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return start + timedelta(minutes=int((end - start).total_seconds() // 60 * rng.random()))
-
-
-def _instant(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
