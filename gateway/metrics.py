@@ -11,16 +11,6 @@ from prometheus_client.exposition import generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
 
-_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
-
-
-def route_label(path: str) -> str:
-    if path in _ROUTES:
-        return path
-    if path.startswith("/fhir/R4"):
-        return "/fhir/R4"
-    return "other"
-
 
 class Metrics:
     """One registry per app, so several apps in one process (tests) never collide."""
@@ -58,8 +48,7 @@ class Metrics:
             registry=self.registry,
         )
 
-    def observe_http(self, method: str, path: str, status: int, seconds: float) -> None:
-        route = route_label(path)
+    def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_seconds.labels(route).observe(seconds)
 

@@ -11,10 +11,11 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# (method, path, status, seconds) of each answered request, e.g. for metrics.
+# (method, route_label, status, seconds) of each answered request, e.g. for metrics.
 ResponseObserver = Callable[[str, str, int, float], None]
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9\-_.]{1,64}")
+_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
 log = logging.getLogger("gateway.http")
 
 
@@ -39,8 +40,8 @@ def configure_logging(level: str) -> None:
 class RequestIdMiddleware:
     """Tags each HTTP request with an id (the client's X-Request-ID if sane) and logs its outcome.
 
-    Only method, route path, status and duration are logged: query strings can hold GraphQL
-    variables, and bodies hold patient data.
+    Only method, route label, status and duration are logged: paths hold resource ids, query
+    strings can hold GraphQL variables, and bodies hold patient data.
     """
 
     def __init__(self, app: ASGIApp, on_response: ResponseObserver | None = None) -> None:
@@ -72,17 +73,17 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            log.info(
-                "%s %s %d %.1fms", scope["method"], _route(scope["path"]), status, elapsed * 1000
-            )
+            route = route_label(scope["path"])
+            log.info("%s %s %d %.1fms", scope["method"], route, status, elapsed * 1000)
             if self.on_response is not None:
-                self.on_response(scope["method"], scope["path"], status, elapsed)
+                self.on_response(scope["method"], route, status, elapsed)
             request_id_var.reset(token)
 
 
-def _route(path: str) -> str:
-    """The path without resource ids: '/fhir/R4/Patient/123' logs as '/fhir/R4/Patient'."""
-    if path.startswith("/fhir/R4/"):
-        parts = path.split("/")
-        return "/".join(parts[:4]) + ("/..." if len(parts) > 4 else "")
-    return path
+def route_label(path: str) -> str:
+    """A route name from a fixed set, fit for logs and metric labels: no ids, no client text."""
+    if path in _ROUTES:
+        return path
+    if path == "/fhir/R4" or path.startswith("/fhir/R4/"):
+        return "/fhir/R4"
+    return "other"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -181,6 +182,20 @@ async def test_metrics_count_requests_without_ids(embedded: Gateway) -> None:
     assert 'gateway_http_requests_total{method="POST",route="/graphql",status="200"} 2.0' in text
     assert "secret-id-42" not in text
     assert "Jane" not in text
+
+
+async def test_requests_are_logged_and_counted_by_route_without_ids(
+    embedded: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.http")
+    await put_all(embedded.fhir, [task("secret-id-42")])
+    assert (await embedded.client.get("/fhir/R4/Task/secret-id-42")).status_code == 200
+    assert (await embedded.client.get("/secret-id-42")).status_code == 404
+    text = (await embedded.client.get("/metrics")).text
+    assert 'gateway_http_requests_total{method="GET",route="/fhir/R4",status="200"} 1.0' in text
+    assert 'gateway_http_requests_total{method="GET",route="other",status="404"} 1.0' in text
+    assert "GET /fhir/R4 200" in caplog.text and "GET other 404" in caplog.text
+    assert "secret-id-42" not in text and "secret-id-42" not in caplog.text
 
 
 async def test_a_task_with_a_non_r4_status_is_an_upstream_error(gateway: Gateway) -> None:
