@@ -24,7 +24,8 @@ from gateway.schema.scalars import DateTime
 MAX_TREE_DEPTH = 20
 
 
-def _restriction_period(resource: FhirResource) -> dict[str, Any]:
+def restriction_period(resource: FhirResource) -> dict[str, Any]:
+    """Task.restriction.period ({} when absent): where a Task keeps its start and due date."""
     restriction = resource.get("restriction")
     period = restriction.get("period") if isinstance(restriction, dict) else None
     return period if isinstance(period, dict) else {}
@@ -73,7 +74,7 @@ class Task(Resource):
 
     @classmethod
     def from_fhir(cls, resource: FhirResource) -> Task:
-        period = _restriction_period(resource)
+        period = restriction_period(resource)
         return cls(
             **base_fields(resource),
             status=_status(resource),

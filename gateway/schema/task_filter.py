@@ -8,6 +8,7 @@ from gateway.fhir import Resource
 from gateway.schema.arguments import argument_ref
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import CodingInput, TaskFilter
+from gateway.schema.task import restriction_period
 from gateway.server_profile import ServerProfile
 
 Params = list[tuple[str, str]]
@@ -96,9 +97,7 @@ def due_date_check(task_filter: TaskFilter | None, profile: ServerProfile) -> Ke
         return None
 
     def keep(task: Resource) -> bool:
-        restriction = task.get("restriction")
-        period = restriction.get("period") if isinstance(restriction, dict) else None
-        due = period.get("end") if isinstance(period, dict) else None
+        due = restriction_period(task).get("end")
         if not isinstance(due, str):
             return False
         return (before is None or due[: len(before)] <= before) and (
