@@ -19,8 +19,9 @@ from gateway.workflow import (
 statuses = st.sampled_from(TASK_STATUSES)
 NON_TERMINAL = [s for s in TASK_STATUSES if s not in TERMINAL_STATUSES]
 
-# Written out again from fhir-notes.md, independently of FHIR_TYPICAL_TRANSITIONS, so a
-# typo in the module's table shows up here. Self-moves and entered-in-error are added below.
+# Written out again from the R4 Task state diagram and its notes
+# (https://hl7.org/fhir/R4/task.html#statemachine), independently of FHIR_TYPICAL_TRANSITIONS,
+# so a typo in the module's table shows up here. Self-moves and entered-in-error are added below.
 FHIR_EDGES = {
     ("draft", "requested"),
     ("draft", "ready"),
