@@ -8,15 +8,14 @@ from dataclasses import dataclass
 
 from aiodataloader import DataLoader
 
+from gateway.errors import QueryTooComplexError
 from gateway.fhir import FhirClient, Ref, Resource, try_parse_reference
-
-# About 50 ids keep a GET under common servers' ~8 KB URL cap.
-ID_CHUNK = 50
+from gateway.limits import IDS_PER_SEARCH, MAX_SUBTASKS
 
 ResourceKey = Ref
 ResourceResult = Resource | None
 ChildrenKey = str  # a Task id
-ChildrenResult = list[Resource]
+ChildrenResult = list[Resource]  # every child, or QueryTooComplexError past MAX_SUBTASKS
 
 
 class ResourceByRefLoader(DataLoader[ResourceKey, ResourceResult]):
@@ -34,9 +33,9 @@ class ResourceByRefLoader(DataLoader[ResourceKey, ResourceResult]):
         for ref in dict.fromkeys(keys):
             ids_by_type[ref.type].append(ref.id)
         chunks = [
-            (resource_type, ids[start : start + ID_CHUNK])
+            (resource_type, ids[start : start + IDS_PER_SEARCH])
             for resource_type, ids in ids_by_type.items()
-            for start in range(0, len(ids), ID_CHUNK)
+            for start in range(0, len(ids), IDS_PER_SEARCH)
         ]
         pages = await asyncio.gather(
             *(self._fetch(resource_type, ids) for resource_type, ids in chunks),
@@ -78,31 +77,81 @@ class ResourceByRefLoader(DataLoader[ResourceKey, ResourceResult]):
 
 
 class ChildrenByParentLoader(DataLoader[ChildrenKey, ChildrenResult]):
-    """Direct subtasks by parent Task id: ``part-of=Task/a,Task/b`` per chunk of parents."""
+    """Direct subtasks by parent Task id: ``part-of=Task/a,Task/b`` per chunk of parents.
+
+    A parent has all its children or, past MAX_SUBTASKS, a QueryTooComplexError: a list is
+    never cut short, and a chunk of parents costs a bounded number of FHIR requests however
+    many children they have.
+    """
 
     def __init__(self, fhir: FhirClient, resources: ResourceByRefLoader) -> None:
         super().__init__()
         self._fhir = fhir
         self._resources = resources
 
-    async def batch_load_fn(self, keys: list[ChildrenKey]) -> list[ChildrenResult]:
+    # aiodataloader rejects just the keys whose slot holds an Exception; its stubs omit that.
+    async def batch_load_fn(  # type: ignore[override]
+        self, keys: list[ChildrenKey]
+    ) -> list[ChildrenResult | Exception]:
         parents = list(dict.fromkeys(keys))
-        chunks = [parents[start : start + ID_CHUNK] for start in range(0, len(parents), ID_CHUNK)]
-        pages = await asyncio.gather(
-            *(
-                self._fhir.search_all("Task", [("part-of", ",".join(f"Task/{p}" for p in chunk))])
-                for chunk in chunks
-            )
+        chunks = [
+            parents[start : start + IDS_PER_SEARCH]
+            for start in range(0, len(parents), IDS_PER_SEARCH)
+        ]
+        found: dict[str, ChildrenResult | Exception] = {}
+        for chunk_found in await asyncio.gather(*(self._load_chunk(c) for c in chunks)):
+            found.update(chunk_found)
+        return [found[key] for key in keys]
+
+    async def _load_chunk(self, parents: list[str]) -> dict[str, ChildrenResult | Exception]:
+        children, read = await self._children_of(parents)
+        complete = read <= len(parents) * MAX_SUBTASKS
+        found: dict[str, ChildrenResult | Exception] = {}
+        for parent in parents:
+            if len(children[parent]) > MAX_SUBTASKS:
+                found[parent] = _too_many(len(children[parent]))
+            elif complete:
+                found[parent] = children[parent]
+            elif len(parents) == 1:
+                found[parent] = _too_many(read)
+        # The search stopped early, so the other lists may be short. Having read more than
+        # MAX_SUBTASKS per parent, some parent is (as a rule) over and refused above; the rest
+        # are read one by one, each again stopping past MAX_SUBTASKS.
+        unsure = [parent for parent in parents if parent not in found]
+        alone = await asyncio.gather(*(self._children_of([p]) for p in unsure))
+        for parent, (own, own_read) in zip(unsure, alone, strict=True):
+            found[parent] = own[parent] if own_read <= MAX_SUBTASKS else _too_many(own_read)
+        return found
+
+    async def _children_of(
+        self, parents: list[str]
+    ) -> tuple[defaultdict[str, list[Resource]], int]:
+        """The children per parent, read until more than MAX_SUBTASKS per parent are in;
+        and how many Tasks were read (past the bound: the search was not read to its end)."""
+        page = await self._fhir.search_all(
+            "Task",
+            [("part-of", ",".join(f"Task/{p}" for p in parents))],
+            max_matches=len(parents) * MAX_SUBTASKS,
         )
-        children: dict[str, list[Resource]] = defaultdict(list)
+        self._resources.prime_resources(page.matches)
+        children: defaultdict[str, list[Resource]] = defaultdict(list)
         wanted = set(parents)
-        for page in pages:
-            self._resources.prime_resources(page.matches)
-            for task in page.matches:
-                for parent_id in parent_ids(task, self._fhir.base_url):
-                    if parent_id in wanted:
-                        children[parent_id].append(task)
-        return [sorted(children[key], key=_authored_then_id) for key in keys]
+        for task in page.matches:
+            for parent_id in parent_ids(task, self._fhir.base_url):
+                if parent_id in wanted:
+                    children[parent_id].append(task)
+        for found in children.values():
+            found.sort(key=_authored_then_id)
+        return children, len(page.matches)
+
+
+def _too_many(seen: int) -> QueryTooComplexError:
+    return QueryTooComplexError(
+        f"The Task has more than {MAX_SUBTASKS} subtasks; "
+        "list them with tasks(filter: {partOf}), which pages",
+        limit=MAX_SUBTASKS,
+        value=seen,
+    )
 
 
 def parent_ids(task: Resource, base_url: str | None = None) -> list[str]:

@@ -18,14 +18,17 @@ from gateway.fhir.errors import (
     error_for_transport,
 )
 from gateway.fhir.references import Ref, same_origin_and_prefix, validate_id, validate_type
+from gateway.limits import (
+    DEFAULT_RETRY_PAUSE_S,
+    MAX_QUERY_CHARS,
+    MAX_RETRY_PAUSE_S,
+    SEARCH_ALL_MAX_PAGES,
+    SEARCH_ALL_PAGE_SIZE,
+)
 
 log = logging.getLogger("gateway.fhir")
 
 FHIR_JSON = "application/fhir+json"
-# Common servers cap request lines near 8 KB; past this a search goes as POST [type]/_search.
-MAX_QUERY_CHARS = 1800
-MAX_RETRY_PAUSE_S = 2
-DEFAULT_RETRY_PAUSE_S = 0.25
 
 Params = Sequence[tuple[str, str]]
 # (operation, outcome: HTTP status or error code, seconds) of each FHIR request.
@@ -87,15 +90,24 @@ class FhirClient:
         return self._searchset(body, resource_type)
 
     async def search_all(
-        self, resource_type: str, params: Params, *, page_size: int = 1000, max_pages: int = 50
+        self, resource_type: str, params: Params, *, max_matches: int | None = None
     ) -> SearchPage:
-        """Every match of a search, following next links, or _offset on servers with no links."""
+        """Every match of a search, following next links, or _offset on servers with no links.
+
+        With ``max_matches``, reading stops once more than that many matches are in: a caller
+        that gets more than it allowed knows the search has more, without reading them all.
+        """
+        page_size = SEARCH_ALL_PAGE_SIZE
+        if max_matches is not None:
+            page_size = min(page_size, max_matches + 1)
         query = [*params, ("_count", str(page_size))]
         page = await self.search(resource_type, query)
         matches, included = list(page.matches), list(page.included)
         pages = 1
-        while page.next_url or (not page.has_links and len(page.matches) >= page_size):
-            if pages >= max_pages:
+        while (max_matches is None or len(matches) <= max_matches) and (
+            page.next_url or (not page.has_links and len(page.matches) >= page_size)
+        ):
+            if pages >= SEARCH_ALL_MAX_PAGES:
                 raise FhirResponseError("The FHIR search has more results than the gateway pages")
             if page.next_url:
                 page = await self.search_next(page.next_url, resource_type)

@@ -10,6 +10,7 @@ import strawberry
 from gateway.errors import BadUserInputError
 from gateway.fhir import Ref, Resource
 from gateway.fhir.codes import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES
+from gateway.limits import NOTE_ATTEMPTS
 from gateway.schema import arguments
 from gateway.schema.arguments import Element, argument_id
 from gateway.schema.context import Info
@@ -332,8 +333,8 @@ class Mutation:
     @strawberry.mutation(
         description=(
             "Append a note with its time and author. Appending commutes, so a concurrent change "
-            "of the Task is re-read and the note re-applied (a few times at most). Allowed on "
-            "closed Tasks except ENTERED_IN_ERROR (TASK_CLOSED)."
+            f"of the Task is re-read and the note re-applied (up to {NOTE_ATTEMPTS} attempts). "
+            "Allowed on closed Tasks except ENTERED_IN_ERROR (TASK_CLOSED)."
         )
     )
     async def add_task_note(

@@ -17,9 +17,9 @@ from gateway.cursors import CursorCodec
 from gateway.errors import BadUserInputError
 from gateway.fhir import FhirClient, IncludeRefusedError, Resource
 from gateway.fhir.bundles import SearchPage
+from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 Params = list[tuple[str, str]]
-MAX_PAGE = 100
 
 
 @dataclass
@@ -32,15 +32,12 @@ class PageResult:
     included: list[Resource] = field(default_factory=list)
 
 
-DEFAULT_PAGE = 20
-
-
 def check_first(first: int | None) -> int:
     """The page size; null means the default."""
     if first is None:
-        return DEFAULT_PAGE
-    if not 1 <= first <= MAX_PAGE:
-        raise BadUserInputError(f"first must be between 1 and {MAX_PAGE}", argument="first")
+        return DEFAULT_PAGE_SIZE
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise BadUserInputError(f"first must be between 1 and {MAX_PAGE_SIZE}", argument="first")
     return first
 
 

@@ -8,6 +8,7 @@ import strawberry
 
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import Ref
+from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gateway.schema.arguments import argument_id, argument_ref
 from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Context, Info
@@ -26,6 +27,8 @@ from gateway.schema.task_filter import (
 )
 from gateway.schema.work_queue import queue_segments, role_tokens
 from gateway.server_profile import ServerProfile
+
+_PAGE_SIZE = f"Page size, 1..{MAX_PAGE_SIZE}."
 
 # Fields of a listed Task whose references one search can bring along (_include).
 _INCLUDES = {
@@ -80,8 +83,8 @@ class Query:
 
     @strawberry.field(
         description=(
-            "first: 1..100; after: the endCursor of the previous page. Ties are broken by id, "
-            "so pages never repeat or skip a Task."
+            f"first: 1..{MAX_PAGE_SIZE}; after: the endCursor of the previous page. Ties are "
+            "broken by id, so pages never repeat or skip a Task."
         )
     )
     async def tasks(
@@ -93,7 +96,9 @@ class Query:
         sort: Annotated[
             TaskSort | None, strawberry.argument(description="Order of the list.")
         ] = TaskSort.LAST_UPDATED_DESC,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1..100.")] = 20,
+        first: Annotated[
+            int | None, strawberry.argument(description=_PAGE_SIZE)
+        ] = DEFAULT_PAGE_SIZE,
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,
@@ -111,8 +116,8 @@ class Query:
             "ACCEPTED or READY whose performerType matches a code or specialty of one of the "
             "practitioner's active PractitionerRoles; most urgent first (stat, asap, urgent, "
             "routine; no priority counts as routine), then soonest due (no due date last), "
-            "then id. first: 1..100. An unknown practitioner is NOT_FOUND; left out: the "
-            "caller's queue."
+            f"then id. first: 1..{MAX_PAGE_SIZE}. An unknown practitioner is NOT_FOUND; left "
+            "out: the caller's queue."
         )
     )
     async def task_queue(
@@ -122,7 +127,9 @@ class Query:
             strawberry.ID | None,
             strawberry.argument(description="Practitioner id; left out: the caller."),
         ] = None,
-        first: Annotated[int | None, strawberry.argument(description="Page size, 1..100.")] = 20,
+        first: Annotated[
+            int | None, strawberry.argument(description=_PAGE_SIZE)
+        ] = DEFAULT_PAGE_SIZE,
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.errors import BadUserInputError, UpstreamError
+from gateway.errors import BadUserInputError, QueryTooComplexError, UpstreamError
 from gateway.fhir import Resource as FhirResource
+from gateway.limits import DEFAULT_TREE_DEPTH, MAX_SUBTASKS, MAX_TREE_DEPTH, MAX_TREE_TASKS
 from gateway.loaders import parent_ids
 from gateway.schema.context import Info
 from gateway.schema.elements import (
@@ -20,8 +21,6 @@ from gateway.schema.elements import (
 from gateway.schema.enums import TaskIntent, TaskPriority, TaskStatus
 from gateway.schema.resources import Resource, base_fields, converter, resolve_reference
 from gateway.schema.scalars import DateTime
-
-MAX_TREE_DEPTH = 20
 
 
 def restriction_period(resource: FhirResource) -> dict[str, Any]:
@@ -131,7 +130,8 @@ class Task(Resource):
     @strawberry.field(
         description=(
             "Direct children: the Tasks whose partOf names this Task, ordered by authoredOn "
-            "then id. Nest the field to go deeper."
+            f"then id. Nest the field to go deeper. More than {MAX_SUBTASKS} children is "
+            "QUERY_TOO_COMPLEX: tasks(filter: {partOf}) pages through any number."
         )
     )
     async def subtasks(
@@ -153,7 +153,8 @@ class Task(Resource):
     @strawberry.field(
         description=(
             "All descendants, breadth first, each once, even where partOf forms a cycle. "
-            "maxDepth: 1..20."
+            f"maxDepth: 1..{MAX_TREE_DEPTH}. A Task with more than {MAX_SUBTASKS} children, or "
+            f"more than {MAX_TREE_TASKS} descendants in all, is QUERY_TOO_COMPLEX."
         )
     )
     async def subtask_tree(
@@ -161,11 +162,13 @@ class Task(Resource):
         info: Info,
         max_depth: Annotated[
             int | None,
-            strawberry.argument(description="How many levels below this Task to walk, 1..20."),
-        ] = 10,
+            strawberry.argument(
+                description=f"How many levels below this Task to walk, 1..{MAX_TREE_DEPTH}."
+            ),
+        ] = DEFAULT_TREE_DEPTH,
     ) -> list[TaskTreeEntry] | None:
         if max_depth is None:
-            max_depth = 10
+            max_depth = DEFAULT_TREE_DEPTH
         if not 1 <= max_depth <= MAX_TREE_DEPTH:
             raise BadUserInputError(
                 f"maxDepth must be between 1 and {MAX_TREE_DEPTH}", argument="maxDepth"
@@ -177,7 +180,7 @@ class Task(Resource):
         for depth in range(1, max_depth + 1):
             if not frontier:
                 break
-            # One batched FHIR search per level: the loader gathers the whole frontier.
+            # The loader batches the whole frontier into few FHIR searches per level.
             levels = await loader.load_many(frontier)
             next_frontier = []
             for parent_id, children in zip(frontier, levels, strict=True):
@@ -195,6 +198,12 @@ class Task(Resource):
                         )
                     )
             frontier = next_frontier
+            if len(entries) > MAX_TREE_TASKS:
+                raise QueryTooComplexError(
+                    f"The tree below this Task has more than {MAX_TREE_TASKS} Tasks",
+                    limit=MAX_TREE_TASKS,
+                    value=len(entries),
+                )
         return entries
 
 

@@ -6,22 +6,17 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Final, TypeVar
+from typing import TypeVar
 
 from gateway.errors import BadUserInputError, VersionConflictError
 from gateway.fhir import FhirClient, Ref, Resource, version_of
 from gateway.fhir.datetimes import format_instant
 from gateway.fhir.errors import FhirConflictError
+from gateway.limits import NOTE_ATTEMPTS, NOTE_RETRY_PAUSE_S
 from gateway.workflow import WorkflowRules, prepare_new_task
 from gateway.workflow.decisions import AddNote, Claim, Element, TaskChange, decide
 from gateway.workflow.edits import as_subtask, has_owner, new_note, stamp_notes
 from gateway.writes.versioned import conflict, current_version, put_if_match, read_task
-
-# Appending a note commutes with any other write, so a conflict is re-read and re-applied.
-# Each round of a compare-and-set lets at least one writer through, so N concurrent notes
-# all land within N attempts; a short random pause keeps retries from colliding again.
-NOTE_ATTEMPTS: Final = 5
-NOTE_RETRY_PAUSE_S: Final = 0.02
 
 T = TypeVar("T")
 Resolver = Callable[[Sequence[Ref]], Awaitable[Sequence[Resource | None]]]

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from gateway import loaders
+from gateway.limits import MAX_SUBTASKS
+from gateway.schema import task as task_type
 from tests.conftest import Gateway
 from tests.e2e.builders import patient, practitioner, put_all, task
 
@@ -144,3 +149,85 @@ async def test_max_depth_out_of_range(gateway: Gateway) -> None:
     await put_all(gateway.fhir, [task("a")])
     error = await gateway.error('query { task(id: "a") { subtaskTree(maxDepth: 21) { depth } } }')
     assert error["extensions"] == {"code": "BAD_USER_INPUT", "argument": "maxDepth"}
+
+
+SUBTASK_COUNTS = """query { big: task(id: "big") { id subtasks { id } }
+                            small: task(id: "small") { id subtasks { id } } }"""
+
+
+async def test_subtasks_past_the_bound_are_query_too_complex_not_cut_short(
+    gateway: Gateway,
+) -> None:
+    children = [task(f"b{n:03d}", parent="big") for n in range(MAX_SUBTASKS + 1)]
+    await put_all(gateway.fhir, [task("big"), task("small"), *children])
+    await put_all(gateway.fhir, [task("s1", parent="small"), task("s2", parent="small")])
+    with gateway.counting() as sent:
+        body = await gateway.gql(SUBTASK_COUNTS)
+    assert body["data"]["big"] == {"id": "big", "subtasks": None}
+    assert body["data"]["small"]["subtasks"] == [{"id": "s1"}, {"id": "s2"}]
+    [error] = body["errors"]
+    assert error["path"] == ["big", "subtasks"]
+    assert error["extensions"] == {
+        "code": "QUERY_TOO_COMPLEX",
+        "limit": MAX_SUBTASKS,
+        "value": MAX_SUBTASKS + 1,
+    }
+    # Both Tasks in one read, both parents' children in one search.
+    assert len(sent) == 2
+
+
+async def test_subtasks_up_to_the_bound_are_all_listed(gateway: Gateway) -> None:
+    children = [task(f"c{n:03d}", parent="full") for n in range(MAX_SUBTASKS)]
+    await put_all(gateway.fhir, [task("full"), *children])
+    data = await gateway.data('query { task(id: "full") { subtasks { id } } }')
+    assert [t["id"] for t in data["task"]["subtasks"]] == [f"c{n:03d}" for n in range(MAX_SUBTASKS)]
+
+
+async def test_a_search_stopped_at_the_bound_reads_the_other_parents_alone(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a bound of 2, three parents allow 6 children in the shared search; big's 5 and
+    # mid's 2 and small's 1 pass it, so the search stops and only big is known to be over.
+    monkeypatch.setattr(loaders, "MAX_SUBTASKS", 2)
+    parents = [task("big"), task("mid"), task("small")]
+    children = [task(f"b{n}", parent="big") for n in range(5)]
+    children += [task("m1", parent="mid"), task("m2", parent="mid"), task("s1", parent="small")]
+    await put_all(gateway.fhir, [*parents, *children])
+    query = """query { big: task(id: "big") { subtasks { id } }
+        mid: task(id: "mid") { subtasks { id } } small: task(id: "small") { subtasks { id } } }"""
+    with gateway.counting() as sent:
+        body = await gateway.gql(query)
+    assert body["data"] == {
+        "big": {"subtasks": None},
+        "mid": {"subtasks": [{"id": "m1"}, {"id": "m2"}]},
+        "small": {"subtasks": [{"id": "s1"}]},
+    }
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["big", "subtasks"], "QUERY_TOO_COMPLEX")
+    ]
+    # One read of the three Tasks, the shared search (stopped after 7 of 8 children), then
+    # one search each for mid and small.
+    assert len(sent) == 1 + 1 + 2
+
+
+async def test_subtask_tree_past_its_bound_is_query_too_complex(
+    gateway: Gateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(task_type, "MAX_TREE_TASKS", 3)
+    await put_all(
+        gateway.fhir,
+        [
+            task("root"),
+            task("k1", parent="root"),
+            task("k2", parent="root"),
+            task("g1", parent="k1"),
+            task("g2", parent="k2"),
+        ],
+    )
+    query = 'query { task(id: "root") { id subtaskTree(maxDepth: %d) { task { id } } } }'
+    data = await gateway.data(query % 1)
+    assert len(data["task"]["subtaskTree"]) == 2
+    body = await gateway.gql(query % 2)
+    assert body["data"] == {"task": {"id": "root", "subtaskTree": None}}
+    assert body["errors"][0]["path"] == ["task", "subtaskTree"]
+    assert body["errors"][0]["extensions"] == {"code": "QUERY_TOO_COMPLEX", "limit": 3, "value": 4}

@@ -107,6 +107,21 @@ async def test_search_all_follows_good_links() -> None:
     assert [r["id"] for r in page.matches] == ["a", "b"]
 
 
+async def test_search_all_stops_once_past_max_matches() -> None:
+    sent: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        page = int(request.url.params.get("page", "1"))
+        ids = [f"{page}-{n}" for n in range(3)]
+        return httpx.Response(200, json=bundle(*ids, next_url=f"{BASE}Task?page={page + 1}"))
+
+    page = await client(handler).search_all("Task", [], max_matches=4)
+    # Pages of max_matches + 1 asked for; the second page passes the bound, so reading stops.
+    assert sent[0].url.params["_count"] == "5"
+    assert len(sent) == 2 and len(page.matches) == 6
+
+
 @pytest.mark.parametrize(
     ("status", "error", "extensions"),
     [

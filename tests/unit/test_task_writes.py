@@ -19,10 +19,10 @@ from gateway.errors import (
     VersionConflictError,
 )
 from gateway.fhir import FhirClient, Ref, Resource
+from gateway.limits import NOTE_ATTEMPTS
 from gateway.workflow import WorkflowRules
 from gateway.workflow.decisions import Assign, ChangeStatus, Claim, Release, Update
 from gateway.writes import TaskWriter
-from gateway.writes.task_writer import NOTE_ATTEMPTS
 
 BASE = "https://fhir.example.org/R4/"
 NOW = "2026-11-20T10:00:00Z"
