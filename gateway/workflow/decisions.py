@@ -1,8 +1,9 @@
 """decide(): every kind of change to an existing Task, checked and applied in one pure step.
 
-The refusals come in the order behaviour.md fixes: TASK_CLOSED, then VERSION_CONFLICT for a
-stale expectedVersion, then ALREADY_CLAIMED, then the status rules. The writer (gateway.writes)
-reads the Task, calls decide() and writes what it returns; None means nothing to write.
+The refusals come in the order the README's Errors section promises: TASK_CLOSED, then
+VERSION_CONFLICT for a stale expectedVersion, then ALREADY_CLAIMED, then the status rules.
+The writer (gateway.writes) reads the Task, calls decide() and writes what it returns; None
+means nothing to write.
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def task(status: str, **fields: Any) -> dict[str, Any]:
 
 
 def expected_open(kind: str, status: str) -> bool:
-    """The table from behaviour.md: notes close only on entered-in-error, the rest on CLOSED."""
+    """The README's rule: notes close only on entered-in-error, the rest on CLOSED."""
     if kind == "note":
         return status != "entered-in-error"
     return status not in CLOSED
