@@ -7,6 +7,8 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from gateway.config import Settings
 
 
@@ -57,6 +59,17 @@ def _export_schema(output: str | None) -> int:
     return 0
 
 
+def _settings_problems(exc: ValidationError) -> str:
+    """One line naming each refused setting, without its value (it may be a secret)."""
+    problems = []
+    for error in exc.errors(include_input=False, include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            message = f"GATEWAY_{str(error['loc'][0]).upper()}: {message}"
+        problems.append(message)
+    return "; ".join(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gateway", description="GraphQL gateway over FHIR Tasks")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -75,7 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "export-schema":
         return _export_schema(args.output)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"gateway: {_settings_problems(exc)}", file=sys.stderr)
+        return 2
     if args.command == "serve":
         return _serve(settings, args.host, args.port)
     return _seed(settings, args.allow_external)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -15,14 +15,14 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
 
     fhir_base_url: str | None = None
-    fhir_auth_token: str | None = Field(default=None, repr=False)
+    fhir_auth_token: SecretStr | None = None
     store_path: str = "./data/fhir.sqlite3"
     seed_demo: bool = True
     env: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    cursor_secret: str = Field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    cursor_secret: SecretStr = Field(default_factory=lambda: SecretStr(secrets.token_urlsafe(32)))
     upstream_connect_timeout: float = Field(default=2.0, gt=0)
     upstream_read_timeout: float = Field(default=10.0, gt=0)
     upstream_total_timeout: float = Field(default=15.0, gt=0)
@@ -56,12 +56,29 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("fhir_base_url", "fhir_server", mode="before")
+    @field_validator("fhir_base_url", "fhir_server", "fhir_auth_token", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("cursor_secret")
+    @classmethod
+    def _secret_not_blank(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _production_needs_a_shared_cursor_secret(self) -> Self:
+        # A per-process key would make a cursor from one replica invalid on the next.
+        if self.production and "cursor_secret" not in self.model_fields_set:
+            raise ValueError(
+                "GATEWAY_CURSOR_SECRET is required with GATEWAY_ENV=production "
+                "(the same value on every replica)"
+            )
+        return self
 
     @property
     def embedded(self) -> bool:

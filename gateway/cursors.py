@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
 
 from gateway.errors import BadUserInputError
 
@@ -19,8 +20,8 @@ from gateway.errors import BadUserInputError
 class CursorCodec:
     """Seals cursor payloads with a key derived from GATEWAY_CURSOR_SECRET."""
 
-    def __init__(self, secret: str) -> None:
-        key = hashlib.sha256(b"gateway-cursor:" + secret.encode()).digest()
+    def __init__(self, secret: SecretStr) -> None:
+        key = hashlib.sha256(b"gateway-cursor:" + secret.get_secret_value().encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
 
     def encode(self, position: dict[str, Any], *, query: str) -> str:

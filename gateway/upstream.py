@@ -24,8 +24,8 @@ def timeouts(settings: Settings) -> httpx.Timeout:
 def remote_client(settings: Settings, base_url: str) -> httpx.AsyncClient:
     """One pooled client for the process; connection failures are retried once by the transport."""
     headers = {"User-Agent": "fhir-task-gateway"}
-    if settings.fhir_auth_token:
-        headers["Authorization"] = f"Bearer {settings.fhir_auth_token}"
+    if settings.fhir_auth_token is not None:
+        headers["Authorization"] = f"Bearer {settings.fhir_auth_token.get_secret_value()}"
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,

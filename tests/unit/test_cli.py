@@ -35,3 +35,34 @@ def test_seed_is_idempotent_on_a_store_file(
     second = capsys.readouterr().out
     assert "0 already present" in first
     assert "0 resources written" in second
+
+
+def test_production_without_a_cursor_secret_refuses_to_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "fhir.sqlite3"
+    monkeypatch.setenv("GATEWAY_ENV", "production")
+    monkeypatch.setenv("GATEWAY_STORE_PATH", str(store))
+    monkeypatch.delenv("GATEWAY_CURSOR_SECRET", raising=False)
+
+    assert main(["serve", "--port", "9"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "GATEWAY_CURSOR_SECRET is required with GATEWAY_ENV=production" in err
+    assert not store.exists()
+
+
+def test_refused_settings_are_named_without_their_value(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GATEWAY_CURSOR_SECRET", " ")
+    monkeypatch.setenv("GATEWAY_PORT", "not-a-port")
+
+    assert main(["seed"]) == 2
+
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "GATEWAY_CURSOR_SECRET: must not be empty" in err
+    assert "GATEWAY_PORT:" in err
+    assert "not-a-port" not in err

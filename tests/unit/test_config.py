@@ -1,12 +1,15 @@
-"""Settings: every GATEWAY_* variable is documented, and list-valued ones parse from text."""
+"""Settings: every GATEWAY_* variable is documented, list-valued ones parse from text,
+secrets stay hidden, and production refuses unsafe defaults."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from gateway.config import Settings
+from gateway.upstream import remote_client
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -26,18 +29,65 @@ def test_comma_separated_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.embedded
 
 
-def test_secrets_stay_out_of_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secrets_stay_out_of_repr_and_dumps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GATEWAY_FHIR_AUTH_TOKEN", "tok-123")
     monkeypatch.setenv("GATEWAY_CURSOR_SECRET", "sec-456")
-    text = repr(Settings())
-    assert "tok-123" not in text
-    assert "sec-456" not in text
+    settings = Settings()
+
+    shown = [
+        repr(settings),
+        str(settings),
+        settings.model_dump_json(),
+        str(settings.model_dump()),
+    ]
+
+    for text in shown:
+        assert "tok-123" not in text
+        assert "sec-456" not in text
+    assert settings.cursor_secret.get_secret_value() == "sec-456"
+
+
+async def test_the_hidden_token_still_reaches_the_fhir_server() -> None:
+    settings = Settings(fhir_base_url="https://fhir.example/R4", fhir_auth_token="tok-123")
+
+    async with remote_client(settings, "https://fhir.example/R4/") as client:
+        assert client.headers["Authorization"] == "Bearer tok-123"
+
+
+def test_a_blank_token_is_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_FHIR_AUTH_TOKEN", " ")
+
+    assert Settings().fhir_auth_token is None
+
+
+def test_production_refuses_to_start_without_a_cursor_secret() -> None:
+    with pytest.raises(ValidationError, match="GATEWAY_CURSOR_SECRET is required"):
+        Settings(env="production")
+    with pytest.raises(ValidationError) as blank:
+        Settings(env="production", cursor_secret=" ")
+    assert [error["loc"] for error in blank.value.errors()] == [("cursor_secret",)]
+
+
+def test_production_takes_the_cursor_secret_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GATEWAY_ENV", "production")
+    monkeypatch.setenv("GATEWAY_CURSOR_SECRET", "shared")
+
+    assert Settings().cursor_secret.get_secret_value() == "shared"
+
+
+def test_development_makes_a_random_cursor_secret() -> None:
+    first, second = Settings(), Settings()
+
+    assert first.cursor_secret.get_secret_value() != second.cursor_secret.get_secret_value()
+    assert len(first.cursor_secret.get_secret_value()) >= 32
 
 
 def test_store_is_exposed_only_in_development() -> None:
     assert Settings(env="development").store_exposed
-    assert not Settings(env="production").store_exposed
-    assert Settings(env="production", expose_store=True).store_exposed
+    assert not Settings(env="production", cursor_secret="s").store_exposed
+    assert Settings(env="production", cursor_secret="s", expose_store=True).store_exposed
     assert not Settings(fhir_base_url="https://fhir.example/R4").store_exposed
 
 
