@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if runtime.store is not None and runtime.settings.seed_demo and runtime.store.is_empty():
+        if runtime.store is not None and runtime.settings.seeds_demo and runtime.store.is_empty():
             from gateway.seed import seed_demo_clinic
 
             written, _ = await seed_demo_clinic(runtime.fhir)

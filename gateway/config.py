@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     fhir_base_url: str | None = None
     fhir_auth_token: SecretStr | None = None
     store_path: str = "./data/fhir.sqlite3"
-    seed_demo: bool = True
+    seed_demo: bool | None = None
     env: Literal["development", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -88,6 +88,11 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def seeds_demo(self) -> bool:
+        """Load the demo clinic into an empty embedded store: by default only in development."""
+        return self.seed_demo if self.seed_demo is not None else not self.production
 
     @property
     def store_exposed(self) -> bool:

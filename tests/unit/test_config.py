@@ -84,6 +84,16 @@ def test_development_makes_a_random_cursor_secret() -> None:
     assert len(first.cursor_secret.get_secret_value()) >= 32
 
 
+def test_demo_clinic_is_loaded_by_default_only_in_development(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings(env="development").seeds_demo
+    assert not Settings(env="production", cursor_secret="s").seeds_demo
+    assert not Settings(env="development", seed_demo=False).seeds_demo
+    monkeypatch.setenv("GATEWAY_SEED_DEMO", "true")
+    assert Settings(env="production", cursor_secret="s").seeds_demo
+
+
 def test_store_is_exposed_only_in_development() -> None:
     assert Settings(env="development").store_exposed
     assert not Settings(env="production", cursor_secret="s").store_exposed
