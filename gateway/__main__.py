@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import socket
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
 from gateway.config import Settings
+
+# uvicorn's exit status when the application does not start.
+STARTUP_FAILURE = 3
 
 
 def _serve(settings: Settings, host: str | None, port: int | None) -> int:
@@ -18,17 +23,35 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     from gateway.app import create_app
     from gateway.observability import configure_logging
 
-    configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level,
-        # uvicorn's access log prints query strings, which can carry GraphQL variables (PHI).
-        access_log=False,
-        proxy_headers=True,
-    )
-    return 0
+    host, port = host or settings.host, port or settings.port
+    # Listen before the app exists: a busy port fails here, before the store is opened and
+    # the demo clinic is loaded by the app's startup.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        print(f"gateway: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+    with sock:
+        configure_logging(settings.log_level)
+        config = uvicorn.Config(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level=settings.log_level,
+            # uvicorn's access log prints query strings, which can carry GraphQL variables (PHI).
+            access_log=False,
+            proxy_headers=True,
+        )
+        server = uvicorn.Server(config)
+        url_host = f"[{host}]" if family == socket.AF_INET6 else host
+        logging.getLogger("gateway.serve").info("bound to http://%s:%d", url_host, port)
+        server.run(sockets=[sock])
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def _seed(settings: Settings, allow_external: bool) -> int:
