@@ -4,43 +4,55 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
-import pytest
-
 from gateway.store import FhirStore
-from gateway.store import database as database_module
 from tests.store.resources import task
 
+# Only guards against a hang if the writer never starts; no assertion depends on time.
+HANG_GUARD_SECONDS = 60
 
-def test_reads_do_not_wait_behind_a_write_waiting_for_another_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(database_module, "BUSY_TIMEOUT_MS", 10_000)
+
+def test_reads_do_not_wait_behind_a_write_waiting_for_another_process(tmp_path: Path) -> None:
     path = str(tmp_path / "store.sqlite3")
     store = FhirStore.open(path)
     store.update("Task", "a", task(id="a"))
+    waiting = threading.Event()
+    # The store's write connection reports each statement as it starts: BEGIN IMMEDIATE starts
+    # inside the store's write lock and then waits there for the file's write lock.
+    store._db._connection.set_trace_callback(
+        lambda sql: waiting.set() if sql == "BEGIN IMMEDIATE" else None
+    )
+    outcome: list[int | Exception] = []
+
+    def write() -> None:
+        try:
+            stored, _ = store.update("Task", "a", task(id="a", priority="stat"))
+            outcome.append(stored.version)
+        except Exception as exc:
+            outcome.append(exc)
+
     other = sqlite3.connect(path, isolation_level=None)  # another process's writer
     other.execute("BEGIN IMMEDIATE")
-    writer = threading.Thread(
-        target=lambda: store.update("Task", "a", task(id="a", priority="stat"))
-    )
+    writer = threading.Thread(target=write)
     try:
         writer.start()
-        time.sleep(0.3)  # the update now waits for the file's write lock, holding the store's
+        writer_is_waiting = waiting.wait(timeout=HANG_GUARD_SECONDS)
 
-        started = time.monotonic()
         read = store.read("Task", "a")
-        waited = time.monotonic() - started
         found = store.search("Task", [("_id", "a")]).matches
+        # Had the read queued behind the write, the write would have failed (the other
+        # process still holds the file) before the read got its turn.
+        write_still_waiting = not outcome
     finally:
         other.execute("ROLLBACK")
         other.close()
-        writer.join(timeout=30)
+        writer.join(timeout=HANG_GUARD_SECONDS)
 
-    assert waited < 2
+    assert writer_is_waiting
+    assert write_still_waiting
     assert read.version == 1
     assert [m.id for m in found] == ["a"]
-    assert store.read("Task", "a").version == 2  # the write went through once the lock freed
+    assert outcome == [2]  # the write went through once the other process let go
+    assert store.read("Task", "a").version == 2
     store.close()
