@@ -4,30 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any
 
 from tests.conftest import Gateway
 from tests.e2e.builders import practitioner, put_all, task
-from tests.e2e.test_mutations import stored
+from tests.e2e.mutations import CLAIM, START, outcome, stored
 
 RACERS = 20
-CLAIM = (
-    "mutation($id: ID!, $owner: ReferenceInput!) {"
-    " claimTask(id: $id, owner: $owner) { id versionId ownerReference { reference } } }"
-)
-START = (
-    "mutation($id: ID!, $v: String) {"
-    " updateTaskStatus(id: $id, status: IN_PROGRESS, expectedVersion: $v) { id versionId } }"
-)
 NOTE = "mutation($id: ID!, $text: String!) { addTaskNote(id: $id, text: $text) { id } }"
-
-
-def outcome(body: dict[str, Any]) -> str:
-    """'ok' for a success, else the error code."""
-    if body.get("errors"):
-        code: str = body["errors"][0]["extensions"]["code"]
-        return code
-    return "ok"
 
 
 async def test_of_twenty_concurrent_claims_exactly_one_wins(gateway: Gateway) -> None:

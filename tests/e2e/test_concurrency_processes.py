@@ -18,8 +18,9 @@ import httpx
 import pytest
 
 from tests.conftest import free_port
-from tests.e2e.test_concurrency import CLAIM, RACERS, START, outcome
+from tests.e2e.mutations import CLAIM, START, outcome
 
+RACERS = 20
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 30.0

@@ -6,26 +6,11 @@ from typing import Any
 
 import pytest
 
-from gateway.fhir import Ref, Resource
+from gateway.fhir import Resource
 from tests.conftest import Gateway
 from tests.e2e.builders import SNOMED, put_all, referenced, task
+from tests.e2e.mutations import TASK_FIELDS, assert_error, assert_refused_unchanged, stored
 
-TASK_FIELDS = """
-fragment T on Task {
-  id versionId status intent priority description authoredOn lastModified dueDate startDate
-  statusReason { text coding { system code } }
-  businessStatus { text }
-  code { text coding { system code } }
-  executionPeriod { start end }
-  performerType { coding { system code } }
-  note { text time authorReference { reference display } }
-  ownerReference { reference display }
-  forReference { reference }
-  focusReference { reference }
-  requesterReference { reference }
-  partOf { id }
-}
-"""
 CREATE = "mutation($input: CreateTaskInput!) { createTask(input: $input) { ...T } }" + TASK_FIELDS
 CREATE_SUBTASK = (
     "mutation($parentId: ID!, $input: CreateTaskInput!) {"
@@ -41,34 +26,8 @@ ADD_NOTE = (
 )
 
 
-async def stored(gateway: Gateway, task_id: str) -> Resource:
-    """The Task as the FHIR server holds it now."""
-    return await gateway.fhir.read(Ref("Task", task_id))
-
-
 async def stored_tasks(gateway: Gateway) -> list[Resource]:
     return (await gateway.fhir.search_all("Task", [])).matches
-
-
-def assert_error(error: dict[str, Any], code: str, **extensions: Any) -> None:
-    assert error["extensions"]["code"] == code, error
-    for key, value in extensions.items():
-        assert error["extensions"][key] == value, error
-
-
-async def assert_refused_unchanged(
-    gateway: Gateway,
-    document: str,
-    variables: dict[str, Any],
-    code: str,
-    argument: str | None,
-) -> None:
-    """The mutation fails with ``code`` (naming ``argument``) and Task t1 is as it was."""
-    before = await stored(gateway, "t1")
-    error = await gateway.error(document, variables)
-    assert_error(error, code)
-    assert error["extensions"].get("argument") == argument
-    assert await stored(gateway, "t1") == before
 
 
 async def test_create_task_with_defaults(gateway: Gateway) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Gateway
 from tests.e2e.builders import put_all, task
-from tests.e2e.test_mutations import TASK_FIELDS, assert_error, assert_refused_unchanged, stored
+from tests.e2e.mutations import TASK_FIELDS, assert_error, assert_refused_unchanged, stored
 
 SET_STATUS = (
     "mutation($id: ID!, $status: TaskStatus!, $reason: CodeableConceptInput, $v: String) {"
