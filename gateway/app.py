@@ -14,7 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
-from gateway.fhir.errors import FhirError
+from gateway.fhir import FhirError
 from gateway.graphql_app import BodyLimit, GatewayGraphQL
 from gateway.observability import RequestIdMiddleware
 from gateway.runtime import Runtime

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from gateway.fhir.datetimes import format_instant
+from gateway.fhir import format_instant
 
 Resource = dict[str, Any]
 

@@ -12,7 +12,7 @@ from gateway.errors import (
     UpstreamUnavailableError,
     VersionConflictError,
 )
-from gateway.fhir.errors import (
+from gateway.fhir import (
     FhirAuthError,
     FhirConflictError,
     FhirError,

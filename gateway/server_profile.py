@@ -9,7 +9,7 @@ from gateway.config import Settings
 from gateway.errors import UnsupportedByServerError
 from gateway.fhir import FhirClient, Resource
 
-# Task search parameters every R4 server has (fhir-notes.md), plus the common ones.
+# Task search parameters every R4 server has (R4 Task "Search Parameters"), plus the common ones.
 R4_TASK_PARAMS = frozenset(
     {
         "_id", "_lastUpdated", "authored-on", "based-on", "business-status", "code", "encounter",
@@ -93,7 +93,7 @@ EMBEDDED = ServerProfile(
     ignores_client_id_on_create=True,
 )
 # As measured through Medplum's FHIR router on its in-memory repository (the contract suite's
-# peer, fhir-notes.md); every other trait is the generic default.
+# peer); every other trait is the generic default.
 MEDPLUM = ServerProfile(
     extra_task_params=frozenset({"due-date", "priority-order"}),
     next_links=False,

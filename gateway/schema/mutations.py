@@ -8,8 +8,7 @@ from typing import Annotated, Any, Final, TypeVar
 import strawberry
 
 from gateway.errors import BadUserInputError
-from gateway.fhir import Ref, Resource
-from gateway.fhir.codes import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES
+from gateway.fhir import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Ref, Resource
 from gateway.limits import NOTE_ATTEMPTS
 from gateway.schema import arguments
 from gateway.schema.arguments import Element, argument_id
@@ -22,8 +21,16 @@ from gateway.schema.inputs import (
     UpdateTaskInput,
 )
 from gateway.schema.task import Task
-from gateway.workflow import UNCHANGED, BusinessStatusChange
-from gateway.workflow.decisions import Assign, ChangeStatus, Claim, Release, TaskChange, Update
+from gateway.workflow import (
+    UNCHANGED,
+    Assign,
+    BusinessStatusChange,
+    ChangeStatus,
+    Claim,
+    Release,
+    TaskChange,
+    Update,
+)
 from gateway.writes import TaskWriter
 
 T = TypeVar("T")

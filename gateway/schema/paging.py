@@ -15,8 +15,7 @@ from urllib.parse import urlencode
 
 from gateway.cursors import CursorCodec
 from gateway.errors import BadUserInputError
-from gateway.fhir import FhirClient, IncludeRefusedError, Resource
-from gateway.fhir.bundles import SearchPage
+from gateway.fhir import FhirClient, IncludeRefusedError, Resource, SearchPage
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 Params = list[tuple[str, str]]

@@ -7,7 +7,7 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
-from gateway.fhir.datetimes import DateTimeFormatError, parse_datetime
+from gateway.fhir import DateTimeFormatError, parse_datetime
 
 DateTime = NewType("DateTime", str)
 JSON = NewType("JSON", dict[str, Any])

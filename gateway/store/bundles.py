@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from gateway.fhir.datetimes import format_instant
+from gateway.fhir import format_instant
 from gateway.store.dates import from_ms
 from gateway.store.errors import operation_outcome
 from gateway.store.search import Entry, SearchResult

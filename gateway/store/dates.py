@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, datetime, timedelta
 
-from gateway.fhir.datetimes import DateTimeFormatError, parse_datetime
+from gateway.fhir import DateTimeFormatError, parse_datetime
 
 # Stored index bounds for open ends (a Period without start or end).
 MIN_MS = -(2**62)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.fhir import DateTimeFormatError
 from gateway.store.dates import MAX_MS, MIN_MS, date_range
 from gateway.store.references import parse_reference
 from gateway.store.search_params import SearchParam, indexed_params, sort_columns

@@ -7,14 +7,8 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
-from gateway.fhir.references import (
-    InvalidReferenceError,
-    is_valid_id,
-    is_valid_type,
-)
-from gateway.fhir.references import (
-    parse_reference as parse_local_reference,
-)
+from gateway.fhir import InvalidReferenceError, is_valid_id, is_valid_type
+from gateway.fhir import parse_reference as parse_local_reference
 
 _UUID = re.compile(
     r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"

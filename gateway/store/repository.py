@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from gateway.fhir.datetimes import format_instant
+from gateway.fhir import format_instant
 from gateway.store.database import Database
 from gateway.store.dates import from_ms, now_ms
 from gateway.store.errors import (

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.fhir import DateTimeFormatError
 from gateway.store.dates import date_range
 from gateway.store.errors import InvalidRequestError
 from gateway.store.indexing import normalize_string

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from gateway.fhir.codes import TASK_INTENTS, TASK_PRIORITIES, TASK_STATUSES
-from gateway.fhir.datetimes import DateTimeFormatError
+from gateway.fhir import TASK_INTENTS, TASK_PRIORITIES, TASK_STATUSES, DateTimeFormatError
 from gateway.store.dates import date_range
 from gateway.store.errors import InvalidRequestError, UnprocessableEntityError
 from gateway.store.references import is_resource_id, is_resource_type, parse_reference

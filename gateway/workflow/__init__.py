@@ -1,55 +1,36 @@
-"""Task workflow rules: the status state machine and the statusReason rule, free of I/O."""
+"""Task workflow rules, free of I/O: they decide every change to a Task."""
 
-from gateway.workflow.errors import (
-    InvalidStatusTransitionError,
-    InvalidTransitionTableError,
-    StatusReasonRequiredError,
+from gateway.workflow.decisions import (
+    AddNote,
+    Assign,
+    ChangeStatus,
+    Claim,
+    Element,
+    Release,
+    TaskChange,
+    Update,
+    decide,
 )
+from gateway.workflow.edits import as_subtask, has_owner, new_note, stamp_notes
 from gateway.workflow.rules import WorkflowRules
-from gateway.workflow.status_reason import (
-    DEFAULT_REASON_REQUIRED_FOR,
-    has_valid_reason,
-    resolve_status_reason,
-)
-from gateway.workflow.statuses import (
-    EXECUTION_ENDING_STATUSES,
-    INITIAL_STATUSES,
-    TASK_STATUSES,
-    TERMINAL_STATUSES,
-)
-from gateway.workflow.task_changes import (
-    UNCHANGED,
-    BusinessStatusChange,
-    Unchanged,
-    apply_status_change,
-    prepare_new_task,
-    touch,
-)
-from gateway.workflow.transitions import (
-    FHIR_TYPICAL_TRANSITIONS,
-    TransitionTable,
-    check_initial_status,
-)
+from gateway.workflow.task_changes import UNCHANGED, BusinessStatusChange, prepare_new_task
 
 __all__ = [
-    "DEFAULT_REASON_REQUIRED_FOR",
-    "EXECUTION_ENDING_STATUSES",
-    "FHIR_TYPICAL_TRANSITIONS",
-    "INITIAL_STATUSES",
-    "TASK_STATUSES",
-    "TERMINAL_STATUSES",
     "UNCHANGED",
+    "AddNote",
+    "Assign",
     "BusinessStatusChange",
-    "InvalidStatusTransitionError",
-    "InvalidTransitionTableError",
-    "StatusReasonRequiredError",
-    "TransitionTable",
-    "Unchanged",
+    "ChangeStatus",
+    "Claim",
+    "Element",
+    "Release",
+    "TaskChange",
+    "Update",
     "WorkflowRules",
-    "apply_status_change",
-    "check_initial_status",
-    "has_valid_reason",
+    "as_subtask",
+    "decide",
+    "has_owner",
+    "new_note",
     "prepare_new_task",
-    "resolve_status_reason",
-    "touch",
+    "stamp_notes",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from gateway.fhir.codes import TASK_STATUSES as TASK_STATUSES
+from gateway.fhir import TASK_STATUSES as TASK_STATUSES
 
 # TASK_STATUSES is in value-set order: every tuple of statuses the workflow hands out is
 # sorted by it, so answers are stable.

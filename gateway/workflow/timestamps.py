@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.fhir.datetimes import DateTimeFormatError, format_instant, parse_datetime
+from gateway.fhir import DateTimeFormatError, format_instant, parse_datetime
 
 
 def not_before(now: str, floor: object) -> str:

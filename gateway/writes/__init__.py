@@ -1,5 +1,5 @@
 """Task writes: the workflow's decisions applied with If-Match, so no update is lost."""
 
-from gateway.writes.task_writer import TaskWriter, utc_now
+from gateway.writes.task_writer import TaskWriter
 
-__all__ = ["TaskWriter", "utc_now"]
+__all__ = ["TaskWriter"]

@@ -9,13 +9,21 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.errors import BadUserInputError, VersionConflictError
-from gateway.fhir import FhirClient, Ref, Resource, version_of
-from gateway.fhir.datetimes import format_instant
-from gateway.fhir.errors import FhirConflictError
+from gateway.fhir import FhirClient, FhirConflictError, Ref, Resource, format_instant, version_of
 from gateway.limits import NOTE_ATTEMPTS, NOTE_RETRY_PAUSE_S
-from gateway.workflow import WorkflowRules, prepare_new_task
-from gateway.workflow.decisions import AddNote, Claim, Element, TaskChange, decide
-from gateway.workflow.edits import as_subtask, has_owner, new_note, stamp_notes
+from gateway.workflow import (
+    AddNote,
+    Claim,
+    Element,
+    TaskChange,
+    WorkflowRules,
+    as_subtask,
+    decide,
+    has_owner,
+    new_note,
+    prepare_new_task,
+    stamp_notes,
+)
 from gateway.writes.versioned import conflict, current_version, put_if_match, read_task
 
 T = TypeVar("T")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from gateway.errors import NotFoundError, UnsupportedByServerError, VersionConflictError
-from gateway.fhir import FhirClient, Ref, Resource, version_of
-from gateway.fhir.errors import FhirConflictError, FhirNotFoundError
+from gateway.fhir import FhirClient, FhirConflictError, FhirNotFoundError, Ref, Resource, version_of
 
 
 async def read_task(fhir: FhirClient, task_id: str, *, what: str = "Task") -> Resource:

@@ -8,7 +8,8 @@ import pytest
 
 from gateway.demo_clinic import ANCHOR, SNOMED, demo_clinic
 from gateway.fhir.datetimes import parse_datetime
-from gateway.workflow import TASK_STATUSES, has_valid_reason
+from gateway.workflow.status_reason import has_valid_reason
+from gateway.workflow.statuses import TASK_STATUSES
 
 Resource = dict[str, Any]
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")

@@ -8,7 +8,8 @@ import pytest
 
 from gateway.errors import GatewayError
 from gateway.fhir import Ref
-from gateway.workflow import InvalidStatusTransitionError, StatusReasonRequiredError, edits
+from gateway.workflow import edits
+from gateway.workflow.errors import InvalidStatusTransitionError, StatusReasonRequiredError
 from gateway.workflow.transitions import TransitionTable, check_initial_status
 
 BASE = "https://fhir.example.org/R4/"

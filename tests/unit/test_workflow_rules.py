@@ -1,11 +1,9 @@
 import pytest
 
-from gateway.workflow import (
-    DEFAULT_REASON_REQUIRED_FOR,
-    InvalidTransitionTableError,
-    TransitionTable,
-    WorkflowRules,
-)
+from gateway.workflow import WorkflowRules
+from gateway.workflow.errors import InvalidTransitionTableError
+from gateway.workflow.status_reason import DEFAULT_REASON_REQUIRED_FOR
+from gateway.workflow.transitions import TransitionTable
 
 
 def test_default_rules_are_fhir_strict_with_on_hold_and_cancelled() -> None:

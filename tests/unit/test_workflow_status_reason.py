@@ -4,13 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.workflow import (
+from gateway.workflow.errors import StatusReasonRequiredError
+from gateway.workflow.status_reason import (
     DEFAULT_REASON_REQUIRED_FOR,
-    TASK_STATUSES,
-    StatusReasonRequiredError,
     has_valid_reason,
     resolve_status_reason,
 )
+from gateway.workflow.statuses import TASK_STATUSES
 
 statuses = st.sampled_from(TASK_STATUSES)
 blankish = st.sampled_from(["", " ", "\t\n"])

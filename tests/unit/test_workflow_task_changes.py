@@ -7,19 +7,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.fhir.datetimes import parse_datetime
-from gateway.workflow import (
-    INITIAL_STATUSES,
-    TASK_STATUSES,
-    UNCHANGED,
-    InvalidStatusTransitionError,
-    StatusReasonRequiredError,
-    TransitionTable,
-    WorkflowRules,
-    apply_status_change,
-    has_valid_reason,
-    prepare_new_task,
-    touch,
-)
+from gateway.workflow import UNCHANGED, WorkflowRules, prepare_new_task
+from gateway.workflow.errors import InvalidStatusTransitionError, StatusReasonRequiredError
+from gateway.workflow.status_reason import has_valid_reason
+from gateway.workflow.statuses import INITIAL_STATUSES, TASK_STATUSES
+from gateway.workflow.task_changes import apply_status_change, touch
+from gateway.workflow.transitions import TransitionTable
 
 RULES = WorkflowRules()
 PERMISSIVE = WorkflowRules(transitions=TransitionTable.permissive())

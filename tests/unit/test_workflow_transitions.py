@@ -6,15 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gateway.workflow import (
-    INITIAL_STATUSES,
-    TASK_STATUSES,
-    TERMINAL_STATUSES,
-    InvalidStatusTransitionError,
-    InvalidTransitionTableError,
-    TransitionTable,
-    check_initial_status,
-)
+from gateway.workflow.errors import InvalidStatusTransitionError, InvalidTransitionTableError
+from gateway.workflow.statuses import INITIAL_STATUSES, TASK_STATUSES, TERMINAL_STATUSES
+from gateway.workflow.transitions import TransitionTable, check_initial_status
 
 statuses = st.sampled_from(TASK_STATUSES)
 NON_TERMINAL = [s for s in TASK_STATUSES if s not in TERMINAL_STATUSES]
