@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     fhir_recheck_params: Annotated[frozenset[str] | None, NoDecode] = None
     fhir_paging: Literal["auto", "links", "offset"] = "auto"
     fhir_sort_keys: Literal["auto", "standard", "last-wins"] = "auto"
+    auth_mode: Literal["none", "jwt"] | None = None
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_jwks_url: str | None = None
+    auth_user_claim: str = "fhirUser"
+    auth_require_scopes: bool = True
+    allow_anonymous: bool = False
 
     @field_validator(
         "status_reason_required_for",
@@ -56,7 +63,15 @@ class Settings(BaseSettings):
             return frozenset(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("fhir_base_url", "fhir_server", "fhir_auth_token", mode="before")
+    @field_validator(
+        "fhir_base_url",
+        "fhir_server",
+        "fhir_auth_token",
+        "auth_issuer",
+        "auth_audience",
+        "auth_jwks_url",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -79,6 +94,27 @@ class Settings(BaseSettings):
                 "(the same value on every replica)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _refuse_unverifiable_callers(self) -> Self:
+        if self.effective_auth_mode == "jwt" and not (self.auth_issuer and self.auth_audience):
+            raise ValueError(
+                "GATEWAY_AUTH_MODE=jwt (the default in production) needs GATEWAY_AUTH_ISSUER "
+                "and GATEWAY_AUTH_AUDIENCE"
+            )
+        if self.production and self.effective_auth_mode == "none" and not self.allow_anonymous:
+            raise ValueError(
+                "GATEWAY_AUTH_MODE=none lets every caller in anonymously; in production "
+                "set GATEWAY_ALLOW_ANONYMOUS=true to allow that"
+            )
+        return self
+
+    @property
+    def effective_auth_mode(self) -> Literal["none", "jwt"]:
+        """How callers authenticate: GATEWAY_AUTH_MODE, by default jwt only in production."""
+        if self.auth_mode is not None:
+            return self.auth_mode
+        return "jwt" if self.production else "none"
 
     @property
     def embedded(self) -> bool:

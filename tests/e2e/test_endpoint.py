@@ -156,7 +156,9 @@ async def test_graphiql_in_development_only() -> None:
     async with running_gateway(settings_for("embedded"), "embedded") as dev:
         response = await dev.client.get("/graphql", headers=page_headers)
         assert response.status_code == 200 and "graphiql" in response.text.lower()
-    prod_settings = settings_for("embedded", env="production")
+    prod_settings = settings_for(
+        "embedded", env="production", auth_mode="none", allow_anonymous=True
+    )
     async with running_gateway(prod_settings, "embedded") as prod:
         response = await prod.client.get("/graphql", headers=page_headers)
         assert response.status_code != 200

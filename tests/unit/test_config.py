@@ -96,8 +96,9 @@ def test_demo_clinic_is_loaded_by_default_only_in_development(
 
 def test_store_is_exposed_only_in_development() -> None:
     assert Settings(env="development").store_exposed
-    assert not Settings(env="production", cursor_secret="s").store_exposed
-    assert Settings(env="production", cursor_secret="s", expose_store=True).store_exposed
+    production = {"env": "production", "cursor_secret": "s", "auth_mode": "none"}
+    assert not Settings(**production, allow_anonymous=True).store_exposed
+    assert Settings(**production, allow_anonymous=True, expose_store=True).store_exposed
     assert not Settings(fhir_base_url="https://fhir.example/R4").store_exposed
 
 
