@@ -130,7 +130,12 @@ class NotFoundError(GatewayError):
 
 
 class UnauthenticatedError(GatewayError):
+    """No usable caller identity; ``reason`` is missing, expired or invalid for bearer tokens."""
+
     code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str, *, reason: str | None = None) -> None:
+        super().__init__(message, reason=reason)
 
 
 class ForbiddenError(GatewayError):

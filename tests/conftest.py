@@ -18,6 +18,7 @@ from gateway.config import Settings
 from gateway.fhir import FhirClient
 from gateway.runtime import Runtime
 from gateway.server_profile import PRESETS, ServerProfile
+from tests.oidc_provider import OidcProvider, running_oidc_provider
 
 # CI runs the same examples every time (a red CI names a reproducible input); locally,
 # Hypothesis explores new ones on each run.
@@ -129,3 +130,10 @@ async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
             assert reset.status_code == 204
     async with running_gateway(settings_for(request.param, base_url), request.param) as gw:
         yield gw
+
+
+@pytest.fixture
+def oidc_provider() -> Iterator[OidcProvider]:
+    """An OpenID provider on localhost: discovery, JWKS with rotation, and signed tokens."""
+    with running_oidc_provider() as provider:
+        yield provider
