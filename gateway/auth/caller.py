@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from gateway.auth.scopes import Context, context_of
 from gateway.errors import UnauthenticatedError
-from gateway.fhir.references import InvalidReferenceError, Ref, parse_reference, validate_id
+from gateway.fhir import InvalidReferenceError, Ref, parse_reference, validate_id
 
 # SMART App Launch: fhirUser names one of these resource types.
 USER_TYPES = frozenset({"Practitioner", "PractitionerRole", "Patient", "RelatedPerson", "Person"})

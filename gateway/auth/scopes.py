@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.fhir.references import is_valid_type
+from gateway.fhir import is_valid_type
 
 Context = Literal["patient", "user", "system"]
 # v2 letters as behaviour.md assigns them: s lists, queues, stats and subscriptions; r reads by

@@ -73,6 +73,8 @@ def test_production_takes_the_cursor_secret_from_the_environment(
 ) -> None:
     monkeypatch.setenv("GATEWAY_ENV", "production")
     monkeypatch.setenv("GATEWAY_CURSOR_SECRET", "shared")
+    monkeypatch.setenv("GATEWAY_AUTH_ISSUER", "https://id.clinic.example")
+    monkeypatch.setenv("GATEWAY_AUTH_AUDIENCE", "https://gateway.clinic.example")
 
     assert Settings().cursor_secret.get_secret_value() == "shared"
 
@@ -88,17 +90,27 @@ def test_demo_clinic_is_loaded_by_default_only_in_development(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert Settings(env="development").seeds_demo
-    assert not Settings(env="production", cursor_secret="s").seeds_demo
+    production = Settings(env="production", cursor_secret="s", auth_issuer="i", auth_audience="a")
+    assert not production.seeds_demo
     assert not Settings(env="development", seed_demo=False).seeds_demo
     monkeypatch.setenv("GATEWAY_SEED_DEMO", "true")
-    assert Settings(env="production", cursor_secret="s").seeds_demo
+    assert Settings(
+        env="production", cursor_secret="s", auth_issuer="i", auth_audience="a"
+    ).seeds_demo
 
 
 def test_store_is_exposed_only_in_development() -> None:
     assert Settings(env="development").store_exposed
-    production = {"env": "production", "cursor_secret": "s", "auth_mode": "none"}
-    assert not Settings(**production, allow_anonymous=True).store_exposed
-    assert Settings(**production, allow_anonymous=True, expose_store=True).store_exposed
+    assert not Settings(
+        env="production", cursor_secret="s", auth_mode="none", allow_anonymous=True
+    ).store_exposed
+    assert Settings(
+        env="production",
+        cursor_secret="s",
+        auth_mode="none",
+        allow_anonymous=True,
+        expose_store=True,
+    ).store_exposed
     assert not Settings(fhir_base_url="https://fhir.example/R4").store_exposed
 
 
