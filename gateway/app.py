@@ -11,7 +11,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 
+from gateway.auth import Authentication
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
 from gateway.fhir import FhirError
@@ -31,9 +33,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/metrics", runtime.metrics.endpoint, methods=["GET"]),
     ]
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes, runtime.metrics)
-    routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    routes.append(Route("/graphql", _guarded(graphql, runtime, page=True), methods=["GET", "POST"]))
     if runtime.store_app is not None and runtime.settings.store_exposed:
-        routes.append(Mount("/fhir/R4", app=runtime.store_app))
+        # The raw FHIR API needs a valid token too when callers authenticate (behaviour.md).
+        routes.append(Mount("/fhir/R4", app=_guarded(runtime.store_app, runtime, page=False)))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -59,6 +62,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
     app.add_middleware(RequestIdMiddleware, on_response=runtime.metrics.observe_http)
     return app
+
+
+def _guarded(app: ASGIApp, runtime: Runtime, *, page: bool) -> ASGIApp:
+    """``app`` behind authentication when callers must present a token."""
+    if not runtime.authenticator.enabled:
+        return app
+    return Authentication(app, runtime.authenticator, runtime.metrics, page_is_public=page)
 
 
 async def healthz(request: Request) -> JSONResponse:

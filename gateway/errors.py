@@ -8,8 +8,8 @@
     ├── AlreadyClaimedError          ALREADY_CLAIMED            currentOwner
     ├── TaskClosedError              TASK_CLOSED                status
     ├── NotFoundError                NOT_FOUND
-    ├── UnauthenticatedError         UNAUTHENTICATED
-    ├── ForbiddenError               FORBIDDEN
+    ├── UnauthenticatedError         UNAUTHENTICATED            reason
+    ├── ForbiddenError               FORBIDDEN                  reason, scope
     ├── QueryTooComplexError         QUERY_TOO_COMPLEX          limit, value
     ├── UnsupportedByServerError     UNSUPPORTED_BY_SERVER
     ├── BadRequestError              BAD_REQUEST                limit, value (before GraphQL)
@@ -139,7 +139,12 @@ class UnauthenticatedError(GatewayError):
 
 
 class ForbiddenError(GatewayError):
+    """The caller may not do this: ``reason`` scope (with the missing ``scope``), owner, patient."""
+
     code = "FORBIDDEN"
+
+    def __init__(self, message: str, *, reason: str, scope: str | None = None) -> None:
+        super().__init__(message, reason=reason, scope=scope)
 
 
 class QueryTooComplexError(GatewayError):

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
-from gateway.errors import BadRequestError, GatewayError
+from gateway.auth import Access, caller_of
+from gateway.errors import BadRequestError
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
+from gateway.refusals import refusal
 from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
@@ -46,6 +47,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = self._runtime
+        access = Access(
+            caller=caller_of(request.scope),
+            require_scopes=runtime.settings.auth_require_scopes,
+            authenticated=runtime.authenticator.enabled,
+            base_url=runtime.fhir.base_url,
+        )
         return Context(
             settings=runtime.settings,
             fhir=runtime.fhir,
@@ -53,6 +60,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             cursors=runtime.cursors,
             profiles=runtime.profiles,
             rules=runtime.rules,
+            access=access,
         )
 
 
@@ -98,10 +106,3 @@ class BodyLimit:
         )
         response = refusal(error, 413, self.metrics)
         await response(scope, receive, send)
-
-
-def refusal(error: GatewayError, status: int, metrics: Metrics) -> Response:
-    """A request refused before GraphQL, answered as a GraphQL error body and counted."""
-    metrics.count_error(error.code)
-    body = {"errors": [{"message": error.message, "extensions": error.graphql_extensions()}]}
-    return JSONResponse(body, status_code=status)

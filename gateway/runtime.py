@@ -1,5 +1,5 @@
 """Runtime: the process-wide pieces (settings, FHIR client, embedded store, cursor key, server
-profile, workflow rules) built once from Settings."""
+profile, workflow rules, authenticator) built once from Settings."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import httpx
 from starlette.types import ASGIApp
 
+from gateway.auth import Authenticator
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
@@ -32,6 +33,10 @@ class Runtime:
     cursors: CursorCodec
     profiles: ServerProfileCache
     rules: WorkflowRules
+    authenticator: Authenticator
+    # The identity provider's keys come through a client of their own: the FHIR client's
+    # defaults (a bearer token) must never reach another host.
+    auth_http: httpx.AsyncClient
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -60,6 +65,7 @@ class Runtime:
             total_timeout=settings.upstream_total_timeout,
             observe=metrics.observe_fhir,
         )
+        auth_http = httpx.AsyncClient(follow_redirects=False)
         return cls(
             settings=settings,
             http=http,
@@ -67,6 +73,8 @@ class Runtime:
             cursors=CursorCodec(settings.cursor_secret),
             profiles=ServerProfileCache(settings),
             rules=rules,
+            authenticator=Authenticator(settings, auth_http),
+            auth_http=auth_http,
             store=store,
             store_app=store_app,
             metrics=metrics,
@@ -74,5 +82,6 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.http.aclose()
+        await self.auth_http.aclose()
         if self.store is not None:
             self.store.close()

@@ -119,16 +119,42 @@ async def running_gateway(settings: Settings, name: str) -> AsyncIterator[Gatewa
             yield gateway
 
 
-@pytest.fixture(params=["embedded", pytest.param("medplum", marks=pytest.mark.medplum)])
-async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
-    """A gateway on an empty FHIR server of each kind."""
+SERVERS = ["embedded", pytest.param("medplum", marks=pytest.mark.medplum)]
+
+
+@contextlib.asynccontextmanager
+async def gateway_on(request: pytest.FixtureRequest, **extra: Any) -> AsyncIterator[Gateway]:
+    """A gateway on an empty FHIR server of the kind ``request.param`` names."""
     base_url: str | None = None
     if request.param == "medplum":
         base_url = request.getfixturevalue("medplum_base_url")
         async with httpx.AsyncClient() as client:
             reset = await client.post(base_url.split("/fhir/R4")[0] + "/reset")
             assert reset.status_code == 204
-    async with running_gateway(settings_for(request.param, base_url), request.param) as gw:
+    settings = settings_for(request.param, base_url, **extra)
+    async with running_gateway(settings, request.param) as gw:
+        yield gw
+
+
+@pytest.fixture(params=SERVERS)
+async def gateway(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
+    """A gateway on an empty FHIR server of each kind."""
+    async with gateway_on(request) as gw:
+        yield gw
+
+
+@pytest.fixture(params=SERVERS)
+async def secured(
+    request: pytest.FixtureRequest, oidc_provider: OidcProvider
+) -> AsyncIterator[Gateway]:
+    """A gateway on each kind of FHIR server whose callers authenticate with the suite's
+    OpenID provider (GATEWAY_AUTH_MODE=jwt)."""
+    async with gateway_on(
+        request,
+        auth_mode="jwt",
+        auth_issuer=oidc_provider.issuer,
+        auth_audience=oidc_provider.audience,
+    ) as gw:
         yield gw
 
 

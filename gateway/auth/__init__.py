@@ -1,26 +1,16 @@
-"""Who calls and what they may do: bearer JWT authentication and SMART scopes."""
+"""Who calls and what they may do: bearer JWT authentication, SMART scopes, the compartment."""
 
-from gateway.auth.authenticator import Authenticator, bearer_token
-from gateway.auth.caller import ANONYMOUS, Caller, caller_from_claims
-from gateway.auth.keys import IssuerKeys, KeysUnavailableError
-from gateway.auth.scopes import Letter, Scope, allows, context_of, missing_scope, parse_scope
-from gateway.auth.tokens import ALGORITHMS, LEEWAY_SECONDS, TokenVerifier
+from gateway.auth.access import CHANGE, CREATE, LIST, READ, Access
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.middleware import Authentication, caller_of
 
 __all__ = [
-    "ALGORITHMS",
-    "ANONYMOUS",
-    "LEEWAY_SECONDS",
+    "CHANGE",
+    "CREATE",
+    "LIST",
+    "READ",
+    "Access",
+    "Authentication",
     "Authenticator",
-    "Caller",
-    "IssuerKeys",
-    "KeysUnavailableError",
-    "Letter",
-    "Scope",
-    "TokenVerifier",
-    "allows",
-    "bearer_token",
-    "caller_from_claims",
-    "context_of",
-    "missing_scope",
-    "parse_scope",
+    "caller_of",
 ]

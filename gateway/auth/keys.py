@@ -51,24 +51,34 @@ class IssuerKeys:
         self._monotonic = monotonic
         self._keys: KeySet | None = None
         self._fetched_at: float | None = None
+        self._refetched_at: float | None = None  # the last fetch an unknown kid asked for
         self._generation = 0  # completed fetch attempts
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str | None) -> Key | None:
         """The key with this ``kid`` (or the only key, when the token names none), else None."""
-        if self._keys is None or self._age() >= self._max_age:
+        stale = self._keys is None or self._age() >= self._max_age
+        if stale:
             await self._refresh(self._generation)
         key = self._find(kid)
-        # A fetch under way may bring the kid: wait for it rather than start another.
-        if key is None and (self._lock.locked() or self._age() >= self._refetch_interval):
+        if key is None and stale:
+            return None  # just fetched: the issuer does not publish this kid
+        if key is None and self._lock.locked():
+            # A fetch under way may bring the kid: wait for it rather than start another.
+            await self._refresh(self._generation)
+            key = self._find(kid)
+        elif key is None and self._since(self._refetched_at) >= self._refetch_interval:
+            # The issuer may have rotated its keys since we fetched them.
+            self._refetched_at = self._monotonic()
             await self._refresh(self._generation)
             key = self._find(kid)
         return key
 
     def _age(self) -> float:
-        if self._fetched_at is None:
-            return float("inf")
-        return self._monotonic() - self._fetched_at
+        return self._since(self._fetched_at)
+
+    def _since(self, moment: float | None) -> float:
+        return float("inf") if moment is None else self._monotonic() - moment
 
     def _find(self, kid: str | None) -> Key | None:
         if self._keys is None:

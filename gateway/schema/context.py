@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import strawberry
 
+from gateway.auth import Access
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
@@ -24,6 +25,7 @@ class Context:
     cursors: CursorCodec
     profiles: ServerProfileCache
     rules: WorkflowRules
+    access: Access
 
 
 Info = strawberry.Info[Context, None]

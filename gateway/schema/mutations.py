@@ -7,6 +7,7 @@ from typing import Annotated, Any, Final, TypeVar
 
 import strawberry
 
+from gateway.auth import CHANGE, CREATE
 from gateway.errors import BadUserInputError
 from gateway.fhir import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Ref, Resource
 from gateway.limits import NOTE_ATTEMPTS
@@ -177,7 +178,28 @@ def _target(id: strawberry.ID, expected_version: str | None) -> tuple[str, str |
 
 def _writer(info: Info) -> TaskWriter:
     ctx = info.context
-    return TaskWriter(ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many)
+    access = ctx.access
+
+    def guard(task: Resource, change: TaskChange) -> None:
+        access.check_task_change(task, status_only=isinstance(change, ChangeStatus))
+
+    return TaskWriter(ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many, guard=guard)
+
+
+def _as_caller(info: Info, types: frozenset[str]) -> Element | None:
+    """A reference to the caller, where the element may name the caller's type."""
+    me = info.context.access.caller.reference
+    return {"reference": str(me)} if me is not None and me.type in types else None
+
+
+def _creating(info: Info, task: Resource) -> Resource:
+    """The new Task as the caller may create it; requester defaults to the caller."""
+    access = info.context.access
+    access.require("Task", CREATE)
+    access.check_create()
+    if "requester" not in task and (me := _as_caller(info, REQUESTER_TYPES)) is not None:
+        return {**task, "requester": me}
+    return task
 
 
 async def _change(
@@ -188,22 +210,25 @@ async def _change(
     references: dict[str, Ref] | None = None,
 ) -> Task:
     target, version = _target(id, expected_version)
+    info.context.access.require("Task", CHANGE)
     written = await _writer(info).change(
         target, change, expected_version=version, references=references
     )
     return _answer(info, written)
 
 
-def _owner(owner: ReferenceInput | None) -> tuple[Element, Ref]:
-    """The claimant: the owner given (the caller, once the gateway knows who calls)."""
+def _claimant(info: Info, owner: ReferenceInput | None) -> tuple[Element, Ref]:
+    """Who claims: the owner given, else the caller; with authentication on, only the caller."""
+    access = info.context.access
     given = _given(owner)
     if given is None:
-        raise BadUserInputError(
-            "owner: the gateway does not know who calls, so name who claims the Task",
-            argument="owner",
-        )
-    element = arguments.reference(given.reference, given.display, "owner", types=OWNER_TYPES)
-    return element, arguments.target(element)
+        me = access.acting_as("owner")
+        element = arguments.reference(str(me), None, "owner", types=OWNER_TYPES)
+    else:
+        element = arguments.reference(given.reference, given.display, "owner", types=OWNER_TYPES)
+    claimant = arguments.target(element)
+    access.check_claimant(claimant)
+    return element, claimant
 
 
 @strawberry.type(description="Task writes: each returns the Task as stored, or writes nothing.")
@@ -219,7 +244,7 @@ class Mutation:
         info: Info,
         input: Annotated[CreateTaskInput, strawberry.argument(description="The new Task.")],
     ) -> Task:
-        task, parent_id = _new_task(input), _parent_id(input, None)
+        task, parent_id = _creating(info, _new_task(input)), _parent_id(input, None)
         references = _existing(task, _MUST_EXIST_ON_CREATE)
         written = await _writer(info).create(task, parent_id=parent_id, references=references)
         return _answer(info, written)
@@ -236,7 +261,7 @@ class Mutation:
         parent_id: Annotated[strawberry.ID, strawberry.argument(description="The parent's id.")],
         input: Annotated[CreateTaskInput, strawberry.argument(description="The new subtask.")],
     ) -> Task:
-        task, parent = _new_task(input), _parent_id(input, parent_id)
+        task, parent = _creating(info, _new_task(input)), _parent_id(input, parent_id)
         references = _existing(task, _MUST_EXIST_ON_CREATE)
         written = await _writer(info).create(task, parent_id=parent, references=references)
         return _answer(info, written)
@@ -321,7 +346,7 @@ class Mutation:
             strawberry.argument(description="Who claims it, 'Type/id'; left out: the caller."),
         ] = strawberry.UNSET,
     ) -> Task:
-        element, claimant = _owner(owner)
+        element, claimant = _claimant(info, owner)
         return await _change(
             info, id, Claim(element, claimant), references={"owner.reference": claimant}
         )
@@ -355,7 +380,9 @@ class Mutation:
     ) -> Task:
         target = argument_id(str(id), "id")
         note = arguments.text(text, "text")
-        written = await _writer(info).add_note(
-            target, note, _reference(author, "author", AUTHOR_TYPES)
-        )
+        info.context.access.require("Task", CHANGE)
+        written_by = _reference(author, "author", AUTHOR_TYPES)
+        if written_by is None:
+            written_by = _as_caller(info, AUTHOR_TYPES)
+        written = await _writer(info).add_note(target, note, written_by)
         return _answer(info, written)

@@ -6,80 +6,57 @@ from typing import Annotated
 
 import strawberry
 
+from gateway.auth import LIST, READ
 from gateway.errors import BadUserInputError, NotFoundError
-from gateway.fhir import Ref
+from gateway.fhir import Ref, try_parse_reference
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gateway.schema.arguments import argument_id, argument_ref
 from gateway.schema.connection import TaskConnection
-from gateway.schema.context import Context, Info
+from gateway.schema.context import Info
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
-from gateway.schema.paging import PageResult, SegmentedSearch, check_first
-from gateway.schema.resources import Resource, to_graphql
-from gateway.schema.selection import connection_node_fields
+from gateway.schema.paging import check_first
+from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
-from gateway.schema.task_filter import (
-    Keep,
-    Params,
-    due_date_check,
-    filter_params,
-    sort_param,
-)
+from gateway.schema.task_lists import list_tasks, read_page
+from gateway.schema.viewer import CallerQueries
 from gateway.schema.work_queue import queue_segments, role_tokens
-from gateway.server_profile import ServerProfile
 
 _PAGE_SIZE = f"Page size, 1..{MAX_PAGE_SIZE}."
 
-# Fields of a listed Task whose references one search can bring along (_include).
-_INCLUDES = {
-    "owner": "Task:owner",
-    "for": "Task:subject",
-    "focus": "Task:focus",
-    "requester": "Task:requester",
-    "partOf": "Task:part-of",
-}
 
-
-async def _read_page(
-    info: Info,
-    profile: ServerProfile,
-    segments: list[Params],
-    first: int,
-    after: str | None,
-    keep: Keep | None = None,
-) -> TaskConnection:
-    ctx: Context = info.context
-    node_fields, want_total = connection_node_fields(info.selected_fields)
-    wanted = node_fields & set(_INCLUDES) if profile.honours_include else set()
-    includes = [("_include", _INCLUDES[name]) for name in sorted(wanted)]
-    search = SegmentedSearch(
-        ctx.fhir,
-        ctx.cursors,
-        segments,
-        first=first,
-        links=profile.next_links,
-        want_total=want_total,
-        includes=includes,
-        on_include_refused=ctx.profiles.include_refused,
+async def _callers_practitioner(info: Info) -> str:
+    """Whose queue ``taskQueue`` reads without ``practitioner``: the caller's (behaviour.md)."""
+    caller = info.context.access.acting_as("practitioner")
+    if caller.type == "Practitioner":
+        return caller.id
+    if caller.type == "PractitionerRole":
+        role = await info.context.loaders.resource_by_ref.load(caller)
+        practitioner = (role or {}).get("practitioner")
+        text = practitioner.get("reference") if isinstance(practitioner, dict) else None
+        ref = try_parse_reference(text, base_url=info.context.fhir.base_url)
+        if ref is not None and ref.type == "Practitioner":
+            return ref.id
+    raise BadUserInputError(
+        "practitioner: the caller is not a practitioner, so name whose queue to read",
+        argument="practitioner",
     )
-    page: PageResult = await search.read(after)
-    if keep is not None:
-        # Cursors still name positions on the server, so dropping items keeps paging sound.
-        page.items = [(resource, cursor) for resource, cursor in page.items if keep(resource)]
-    ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
-    ctx.loaders.resource_by_ref.prime_resources(page.included)
-    return TaskConnection.from_page(page)
 
 
 @strawberry.type(description="Reads: Tasks, the work queue, and any FHIR resource by reference.")
-class Query:
-    @strawberry.field(description="null when no such Task exists")
+class Query(CallerQueries):
+    @strawberry.field(
+        description="null when no such Task exists (or it lies outside the caller's compartment)"
+    )
     async def task(
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="Task id")]
     ) -> Task | None:
         ref = Ref("Task", argument_id(str(id), "id"))
+        info.context.access.require("Task", READ)
         found = await info.context.loaders.resource_by_ref.load(ref)
-        return Task.from_fhir(found) if found is not None else None
+        if found is None or not info.context.access.can_see(found):
+            return None
+        return Task.from_fhir(found)
 
     @strawberry.field(
         description=(
@@ -103,12 +80,7 @@ class Query:
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,
     ) -> TaskConnection:
-        first = check_first(first)
-        profile = await info.context.profiles.get(info.context.fhir)
-        order = sort or TaskSort.LAST_UPDATED_DESC
-        params = [*filter_params(filter, profile), sort_param(order, profile)]
-        keep = due_date_check(filter, profile)
-        return await _read_page(info, profile, [params], first, after, keep)
+        return await list_tasks(info, filter, sort, first, after)
 
     @strawberry.field(
         description=(
@@ -136,12 +108,11 @@ class Query:
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
+        ctx.access.require("Task", LIST)
         if practitioner is None:
-            raise BadUserInputError(
-                "practitioner: the gateway does not know who calls, so name whose queue to read",
-                argument="practitioner",
-            )
-        practitioner_id = argument_id(str(practitioner), "practitioner")
+            practitioner_id = await _callers_practitioner(info)
+        else:
+            practitioner_id = argument_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)
         profile.require("due-date", "taskQueue")
         roles = await ctx.fhir.search_all(
@@ -159,7 +130,7 @@ class Query:
         tokens = role_tokens(roles.matches)
         if not tokens:
             return TaskConnection.empty()
-        return await _read_page(info, profile, queue_segments(tokens, profile), first, after)
+        return await read_page(info, profile, queue_segments(tokens, profile), first, after)
 
     @strawberry.field(description="Read any resource by 'Type/id'; null when it does not exist.")
     async def resource(
@@ -167,6 +138,4 @@ class Query:
         info: Info,
         reference: Annotated[str, strawberry.argument(description="'Type/id'")],
     ) -> Resource | None:
-        ref = argument_ref(reference, "reference")
-        found = await info.context.loaders.resource_by_ref.load(ref)
-        return to_graphql(found) if found is not None else None
+        return await read_resource(info, argument_ref(reference, "reference"))

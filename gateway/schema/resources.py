@@ -7,8 +7,9 @@ from typing import Any
 
 import strawberry
 
+from gateway.auth import READ
+from gateway.fhir import Ref, try_parse_reference
 from gateway.fhir import Resource as FhirResource
-from gateway.fhir import try_parse_reference
 from gateway.schema.context import Info
 from gateway.schema.elements import CodeableConcept, HumanName, display_name
 from gateway.schema.scalars import JSON, DateTime
@@ -63,8 +64,18 @@ async def resolve_reference(info: Info, reference: Any) -> Resource | None:
     ref = try_parse_reference(text, base_url=info.context.fhir.base_url)
     if ref is None:
         return None
+    return await read_resource(info, ref)
+
+
+async def read_resource(info: Info, ref: Ref) -> Resource | None:
+    """A resource by reference as the caller may see it: FORBIDDEN without the scope to read
+    its type; null when it does not exist or lies outside the caller's patient compartment."""
+    access = info.context.access
+    access.require(ref.type, READ)
     resource = await info.context.loaders.resource_by_ref.load(ref)
-    return to_graphql(resource) if resource is not None else None
+    if resource is None or not access.can_see(resource):
+        return None
+    return to_graphql(resource)
 
 
 def _named(resource: FhirResource) -> dict[str, Any]:

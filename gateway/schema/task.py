@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from gateway.auth import READ
 from gateway.errors import BadUserInputError, QueryTooComplexError, UpstreamError
 from gateway.fhir import Resource as FhirResource
 from gateway.limits import DEFAULT_TREE_DEPTH, MAX_SUBTASKS, MAX_TREE_DEPTH, MAX_TREE_TASKS
@@ -122,10 +123,12 @@ class Task(Resource):
     async def part_of(self, info: Info) -> list[Task] | None:
         from gateway.fhir import Ref
 
+        access = info.context.access
+        access.require("Task", READ)
         loader = info.context.loaders.resource_by_ref
         parents = parent_ids(self.raw, info.context.fhir.base_url)
         found = await loader.load_many([Ref("Task", pid) for pid in parents])
-        return [Task.from_fhir(resource) for resource in found if resource is not None]
+        return [Task.from_fhir(r) for r in found if r is not None and access.can_see(r)]
 
     @strawberry.field(
         description=(
@@ -142,12 +145,14 @@ class Task(Resource):
             strawberry.argument(description="Only children in one of these statuses."),
         ] = None,
     ) -> list[Task] | None:
+        access = info.context.access
+        access.require("Task", READ)
         children = await info.context.loaders.children_by_parent.load(str(self.id))
         wanted = {s.code for s in status} if status else None
         return [
             Task.from_fhir(child)
             for child in children
-            if wanted is None or child.get("status") in wanted
+            if (wanted is None or child.get("status") in wanted) and access.can_see(child)
         ]
 
     @strawberry.field(
@@ -173,6 +178,8 @@ class Task(Resource):
             raise BadUserInputError(
                 f"maxDepth must be between 1 and {MAX_TREE_DEPTH}", argument="maxDepth"
             )
+        access = info.context.access
+        access.require("Task", READ)
         loader = info.context.loaders.children_by_parent
         visited = {str(self.id)}
         frontier = [str(self.id)]
@@ -186,7 +193,7 @@ class Task(Resource):
             for parent_id, children in zip(frontier, levels, strict=True):
                 for child in children:
                     child_id = str(child.get("id"))
-                    if child_id in visited:
+                    if child_id in visited or not access.can_see(child):
                         continue
                     visited.add(child_id)
                     next_frontier.append(child_id)

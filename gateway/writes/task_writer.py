@@ -29,6 +29,12 @@ from gateway.writes.versioned import conflict, current_version, put_if_match, re
 T = TypeVar("T")
 Resolver = Callable[[Sequence[Ref]], Awaitable[Sequence[Resource | None]]]
 """Reads referenced resources in one batch (the request's loader); None where one is missing."""
+Guard = Callable[[Resource, TaskChange], None]
+"""Raises when the caller may not make this change to this Task (gateway.auth's Access)."""
+
+
+def _anyone(task: Resource, change: TaskChange) -> None:
+    return None
 
 
 def utc_now() -> str:
@@ -49,11 +55,13 @@ class TaskWriter:
         rules: WorkflowRules,
         resolve: Resolver,
         *,
+        guard: Guard = _anyone,
         clock: Callable[[], str] = utc_now,
     ) -> None:
         self._fhir = fhir
         self._rules = rules
         self._resolve = resolve
+        self._guard = guard
         self._clock = clock
 
     async def create(
@@ -67,7 +75,7 @@ class TaskWriter:
         now = self._clock()
         prepared = stamp_notes(prepare_new_task(task, now=now, rules=self._rules), now)
         parent_read = read_task(self._fhir, parent_id, what="parent Task") if parent_id else None
-        parent = await _together(_maybe(parent_read), self.check_exist(references))
+        parent = await _together(_maybe(parent_read), self.check_exist(references), _nothing)
         if parent is not None:
             prepared = as_subtask(prepared, parent)
         return await self._fhir.create(prepared)
@@ -81,7 +89,11 @@ class TaskWriter:
         references: Mapping[str, Ref] | None = None,
     ) -> Resource:
         """Apply one change to the current version; the stored Task, written or not."""
-        current = await _together(read_task(self._fhir, task_id), self.check_exist(references))
+        current = await _together(
+            read_task(self._fhir, task_id),
+            self.check_exist(references),
+            lambda task: self._guard(task, change),
+        )
         version = current_version(current)
         changed = self._decide(current, change, expected_version)
         if changed is None:
@@ -97,6 +109,7 @@ class TaskWriter:
             if attempt:
                 await asyncio.sleep(random.uniform(0, NOTE_RETRY_PAUSE_S))  # noqa: S311
             current = await read_task(self._fhir, task_id)
+            self._guard(current, note)
             version = current_version(current)
             noted = self._decide(current, note, None)
             if noted is None:
@@ -147,14 +160,20 @@ class TaskWriter:
         )
 
 
-async def _together(task: Awaitable[T], check: Awaitable[None]) -> T:
-    """Both at once, in one round trip; the Task's own failure (NOT_FOUND) is reported first."""
+async def _together(task: Awaitable[T], check: Awaitable[None], guard: Callable[[T], None]) -> T:
+    """The read and the check at once, in one round trip; refusals in behaviour.md's order:
+    the Task's own (NOT_FOUND), then the caller's (``guard``), then the check's."""
     found, checked = await asyncio.gather(task, check, return_exceptions=True)
     if isinstance(found, BaseException):
         raise found
+    guard(found)
     if isinstance(checked, BaseException):
         raise checked
     return found
+
+
+def _nothing(value: object) -> None:
+    return None
 
 
 async def _maybe(read: Awaitable[Resource] | None) -> Resource | None:

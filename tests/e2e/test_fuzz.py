@@ -27,6 +27,9 @@ CONTRACT_CODES = {
     "NOT_FOUND",
     "QUERY_TOO_COMPLEX",
     "UNSUPPORTED_BY_SERVER",
+    "TASK_CLOSED",
+    # myTasks of an anonymous caller (behaviour.md: HTTP 200, reason "missing").
+    "UNAUTHENTICATED",
 }
 SDL = build_schema().as_str()
 DATES = st.sampled_from(

@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.auth import ANONYMOUS, Authenticator, Caller, KeysUnavailableError
+from gateway.auth import Authenticator
+from gateway.auth.caller import ANONYMOUS, Caller
+from gateway.auth.keys import KeysUnavailableError
 from gateway.config import Settings
 from gateway.errors import UnauthenticatedError
 from gateway.fhir.references import Ref

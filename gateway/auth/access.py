@@ -1,0 +1,118 @@
+"""Access: the one authorization module; every resolver and mutation asks it what a caller may do.
+
+What it decides (behaviour.md "Identity and scopes"):
+- scopes: ``s`` for lists and queues, ``r`` for reads by id and through references, ``c`` to
+  create, ``u`` for every other change; a missing one is FORBIDDEN (reason "scope").
+- the patient compartment: a patient-facing token sees only Tasks whose ``for`` is its
+  patient (searches are constrained with ``patient=``; resources reached otherwise are
+  checked one by one), and may only change the status of a Task its patient owns.
+- acting as the caller: who claims, whose queue, who requested, who wrote a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.auth.caller import ANONYMOUS, Caller
+from gateway.auth.scopes import Letter, missing_scope
+from gateway.errors import BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError
+from gateway.fhir import Ref, Resource, try_parse_reference
+
+# Letters of the operations (behaviour.md): lists and queues s, reads r, create c, changes u.
+LIST: Letter = "s"
+READ: Letter = "r"
+CREATE: Letter = "c"
+CHANGE: Letter = "u"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one request's caller may do; built per request from the authenticated Caller."""
+
+    caller: Caller = ANONYMOUS
+    require_scopes: bool = True
+    authenticated: bool = False
+    base_url: str | None = None
+
+    @property
+    def patient(self) -> Ref | None:
+        """The patient a patient-facing token is bound to (its compartment), else None."""
+        return self.caller.patient
+
+    def require(self, resource_type: str, letter: Letter) -> None:
+        """FORBIDDEN naming the missing scope, before any FHIR request is sent."""
+        missing = self._missing(resource_type, letter)
+        if missing is not None:
+            raise ForbiddenError(
+                f"The token's scopes do not allow this ({missing})", reason="scope", scope=missing
+            )
+
+    def may(self, resource_type: str, letter: Letter) -> bool:
+        return self._missing(resource_type, letter) is None
+
+    def _missing(self, resource_type: str, letter: Letter) -> str | None:
+        if not self.authenticated or not self.require_scopes:
+            return None
+        return missing_scope(
+            self.caller.scopes, resource_type, letter, patient=self.patient is not None
+        )
+
+    def task_search(self) -> list[tuple[str, str]]:
+        """Search parameters that keep a Task search inside the caller's compartment."""
+        return [] if self.patient is None else [("patient", str(self.patient))]
+
+    def can_see(self, resource: Resource) -> bool:
+        """Whether a resource reached by id or through a reference is inside the compartment."""
+        if self.patient is None:
+            return True
+        kind = resource.get("resourceType")
+        if kind == "Task":
+            subject = resource.get("for")
+            text = subject.get("reference") if isinstance(subject, dict) else None
+            return try_parse_reference(text, base_url=self.base_url) == self.patient
+        if kind == "Patient":
+            return resource.get("id") == self.patient.id
+        return True
+
+    def check_task_change(self, task: Resource, *, status_only: bool) -> None:
+        """NOT_FOUND for a Task outside the compartment; FORBIDDEN for a change a patient
+        token may not make (anything but the status of a Task its patient owns)."""
+        if self.patient is None:
+            return
+        if not self.can_see(task):
+            raise NotFoundError("No such Task")
+        owner = task.get("owner")
+        text = owner.get("reference") if isinstance(owner, dict) else None
+        owned = try_parse_reference(text, base_url=self.base_url) == self.patient
+        if not (status_only and owned):
+            raise ForbiddenError(
+                "A patient may only change the status of a Task the patient owns",
+                reason="patient",
+            )
+
+    def check_create(self) -> None:
+        """A patient-facing token changes the status of its own Tasks and nothing else."""
+        if self.patient is not None:
+            raise ForbiddenError("A patient may not create Tasks", reason="patient")
+
+    def acting_as(self, argument: str) -> Ref:
+        """The caller's FHIR resource; BAD_USER_INPUT when there is no one to act for."""
+        if self.caller.reference is None:
+            raise BadUserInputError(
+                f"{argument}: the caller names no FHIR user, so give it explicitly",
+                argument=argument,
+            )
+        return self.caller.reference
+
+    def check_claimant(self, claimant: Ref) -> None:
+        """With authentication on, a caller claims for itself only (assignTask assigns others)."""
+        if self.authenticated and self.caller.reference != claimant:
+            raise ForbiddenError(
+                "Claim for yourself; assignTask assigns a Task to someone else", reason="owner"
+            )
+
+    def require_user(self) -> Ref:
+        """The caller's reference for fields about 'me'; UNAUTHENTICATED when anonymous."""
+        if self.caller.reference is None:
+            raise UnauthenticatedError("This field needs a signed-in caller", reason="missing")
+        return self.caller.reference

@@ -1,0 +1,70 @@
+"""Authentication at the door: every request to a guarded app names its caller, or gets 401."""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.auth.authenticator import Authenticator
+from gateway.auth.caller import ANONYMOUS, Caller
+from gateway.errors import GatewayError, UnauthenticatedError
+from gateway.metrics import Metrics
+from gateway.refusals import refusal
+
+CALLER_KEY = "caller"
+
+
+def caller_of(scope: Scope) -> Caller:
+    """The caller the middleware put on the request (anonymous where none was needed)."""
+    caller = scope.get("state", {}).get(CALLER_KEY)
+    return caller if isinstance(caller, Caller) else ANONYMOUS
+
+
+class Authentication:
+    """Verifies the bearer token before the wrapped app sees the request.
+
+    A missing, expired or invalid token is HTTP 401 with ``WWW-Authenticate: Bearer`` and an
+    UNAUTHENTICATED error, and the request goes no further (so no FHIR request is made).
+    With ``page_is_public``, a browser's GET for the GraphiQL page needs no token: the page
+    holds no data, and every operation it sends carries one.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        metrics: Metrics,
+        *,
+        page_is_public: bool = False,
+    ) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.metrics = metrics
+        self.page_is_public = page_is_public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self._is_page(scope):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        try:
+            caller = await self.authenticator.authenticate(headers.get("authorization"))
+        except UnauthenticatedError as exc:
+            # RFC 6750 section 3: no error code when no token came, invalid_token otherwise.
+            missing = exc.extensions.get("reason") == "missing"
+            challenge = "Bearer" if missing else 'Bearer error="invalid_token"'
+            response = refusal(exc, 401, self.metrics, {"WWW-Authenticate": challenge})
+            await response(scope, receive, send)
+            return
+        except GatewayError as exc:
+            # The issuer's keys cannot be fetched: nobody can be checked right now.
+            await refusal(exc, 503, self.metrics)(scope, receive, send)
+            return
+        scope.setdefault("state", {})[CALLER_KEY] = caller
+        await self.app(scope, receive, send)
+
+    def _is_page(self, scope: Scope) -> bool:
+        if not self.page_is_public or scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        accept = Headers(scope=scope).get("accept", "")
+        return "text/html" in accept and b"query=" not in scope.get("query_string", b"")

@@ -1,0 +1,85 @@
+"""Task lists: one page of a Task search, planned with the includes the query selects."""
+
+from __future__ import annotations
+
+from gateway.auth import LIST
+from gateway.fhir import Ref
+from gateway.schema.connection import TaskConnection
+from gateway.schema.context import Context, Info
+from gateway.schema.enums import TaskSort
+from gateway.schema.inputs import TaskFilter
+from gateway.schema.paging import PageResult, SegmentedSearch, check_first
+from gateway.schema.selection import connection_node_fields
+from gateway.schema.task_filter import (
+    Keep,
+    Params,
+    due_date_check,
+    filter_params,
+    sort_param,
+)
+from gateway.server_profile import ServerProfile
+
+# Fields of a listed Task whose references one search can bring along (_include).
+_INCLUDES = {
+    "owner": "Task:owner",
+    "for": "Task:subject",
+    "focus": "Task:focus",
+    "requester": "Task:requester",
+    "partOf": "Task:part-of",
+}
+
+
+async def read_page(
+    info: Info,
+    profile: ServerProfile,
+    segments: list[Params],
+    first: int,
+    after: str | None,
+    keep: Keep | None = None,
+) -> TaskConnection:
+    ctx: Context = info.context
+    # A patient-facing caller's lists are bounded in the FHIR query itself, so pages stay
+    # full and totals stay true.
+    compartment = ctx.access.task_search()
+    segments = [[*segment, *compartment] for segment in segments]
+    node_fields, want_total = connection_node_fields(info.selected_fields)
+    wanted = node_fields & set(_INCLUDES) if profile.honours_include else set()
+    includes = [("_include", _INCLUDES[name]) for name in sorted(wanted)]
+    search = SegmentedSearch(
+        ctx.fhir,
+        ctx.cursors,
+        segments,
+        first=first,
+        links=profile.next_links,
+        want_total=want_total,
+        includes=includes,
+        on_include_refused=ctx.profiles.include_refused,
+    )
+    page: PageResult = await search.read(after)
+    if keep is not None:
+        # Cursors still name positions on the server, so dropping items keeps paging sound.
+        page.items = [(resource, cursor) for resource, cursor in page.items if keep(resource)]
+    ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
+    ctx.loaders.resource_by_ref.prime_resources(page.included)
+    return TaskConnection.from_page(page)
+
+
+async def list_tasks(
+    info: Info,
+    task_filter: TaskFilter | None,
+    sort: TaskSort | None,
+    first: int | None,
+    after: str | None,
+    *,
+    owner: Ref | None = None,
+) -> TaskConnection:
+    """A page of Tasks that match ``task_filter`` (and are owned by ``owner``, when given)."""
+    first = check_first(first)
+    info.context.access.require("Task", LIST)
+    profile = await info.context.profiles.get(info.context.fhir)
+    order = sort or TaskSort.LAST_UPDATED_DESC
+    params = [*filter_params(task_filter, profile), sort_param(order, profile)]
+    if owner is not None:
+        params.append(("owner", str(owner)))
+    keep = due_date_check(task_filter, profile)
+    return await read_page(info, profile, [params], first, after, keep)
