@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Iterator
-from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -36,9 +37,26 @@ def too_complex(what: str, limit: int, value: int) -> GraphQLError:
     )
 
 
-@lru_cache(maxsize=256)
-def _exceeds_tokens(query: str, limit: int) -> bool:
+# Verdicts on long documents, keyed by digest so the cache never holds documents themselves.
+_VERDICTS: OrderedDict[tuple[bytes, int], bool] = OrderedDict()
+_VERDICTS_KEPT = 256
+
+
+def exceeds_token_limit(query: str, limit: int) -> bool:
     """True when ``query`` has more than ``limit`` tokens; lexes at most limit + 1 of them."""
+    if len(query) <= limit:
+        return False  # every token is at least one character: the common case costs nothing
+    key = (hashlib.sha256(query.encode()).digest(), limit)
+    verdict = _VERDICTS.get(key)
+    if verdict is None:
+        verdict = _lex_past(query, limit)
+        _VERDICTS[key] = verdict
+        if len(_VERDICTS) > _VERDICTS_KEPT:
+            _VERDICTS.popitem(last=False)
+    return verdict
+
+
+def _lex_past(query: str, limit: int) -> bool:
     lexer = Lexer(Source(query))
     try:
         for _ in range(limit + 1):
@@ -57,7 +75,7 @@ class TokenLimit(SchemaExtension):
 
     def on_parse(self) -> Iterator[None]:
         query = self.execution_context.query
-        if query and _exceeds_tokens(query, self.limit):
+        if query and exceeds_token_limit(query, self.limit):
             raise too_complex("token", self.limit, self.limit + 1)
         yield
 
