@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=20, ge=1)
     max_tokens: int = Field(default=3000, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    stats_max_tasks: int = Field(default=200_000, ge=1)
     transitions: str = "strict"
     status_reason_required_for: Annotated[frozenset[str], NoDecode] = frozenset(
         {"on-hold", "cancelled"}

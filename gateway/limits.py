@@ -33,6 +33,9 @@ MAX_QUERY_CHARS: Final = 1800
 # FhirClient.search_all: page size asked for, and pages followed before it gives up.
 SEARCH_ALL_PAGE_SIZE: Final = 1000
 SEARCH_ALL_MAX_PAGES: Final = 50
+# taskStats/taskTurnaround read matching Tasks in pages of this size (the embedded store's
+# and common servers' _count ceiling); how many they may read is GATEWAY_STATS_MAX_TASKS.
+STATS_PAGE_SIZE: Final = 1000
 # The one retry of a GET turned away with 429/503: the longest Retry-After waited for,
 # and the pause when the server names none.
 MAX_RETRY_PAUSE_S: Final = 2

@@ -10,6 +10,7 @@ from gateway.auth import LIST, READ
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import Ref, try_parse_reference
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from gateway.schema.analytics import AnalyticsQueries
 from gateway.schema.arguments import argument_id, argument_ref
 from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Info
@@ -44,7 +45,7 @@ async def _callers_practitioner(info: Info) -> str:
 
 
 @strawberry.type(description="Reads: Tasks, the work queue, and any FHIR resource by reference.")
-class Query(CallerQueries):
+class Query(CallerQueries, AnalyticsQueries):
     @strawberry.field(
         description="null when no such Task exists (or it lies outside the caller's compartment)"
     )
