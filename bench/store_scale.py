@@ -19,6 +19,8 @@ import httpx
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from gateway.app import create_app
+from gateway.config import Settings
 from gateway.store import FhirStore, create_store_app
 from gateway.store.bundles import searchset
 from gateway.store.search_request import encode_page_token
@@ -57,6 +59,12 @@ QUEUE = [
     ("_count", "50"),
 ]
 ROOTS_TIMED = 50
+ANALYTICS = {
+    "taskStats [STATUS]": "query { taskStats(groupBy: [STATUS]) { total } }",
+    "taskStats [BUSINESS_STATUS, STATUS_REASON]": """query {
+        taskStats(groupBy: [BUSINESS_STATUS, STATUS_REASON]) { total groups { count } } }""",
+    "taskTurnaround [CODE]": "query { taskTurnaround(groupBy: [CODE]) { count medianHours } }",
+}
 
 
 def _weighted(rng: random.Random, choices: list[tuple[Any, int]]) -> Any:
@@ -133,6 +141,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--path", help="store file (default: a temporary file)")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--analytics-runs", type=int, default=5)
     args = parser.parse_args()
     directory = tempfile.TemporaryDirectory(prefix="store-scale-")
     path = args.path or str(Path(directory.name) / "bench.sqlite3")
@@ -194,6 +203,8 @@ def main() -> None:
         for line in store.query_plan("Task", params):
             print("  " + line)
     store.close()
+    print(f"\nanalytics through the gateway on this store (median of {args.analytics_runs}):")
+    asyncio.run(_analytics_timings(path, args.analytics_runs))
     directory.cleanup()
 
 
@@ -212,6 +223,31 @@ async def _http_timings(
                     samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text
             print(f"  {label:32s} {statistics.median(samples):8.2f} ms")
+
+
+async def _analytics_timings(path: str, runs: int) -> None:
+    settings = Settings(store_path=path, seed_demo=False, cursor_secret="bench")
+    app = create_app(settings)
+    sent: list[httpx.Request] = []
+
+    async def count(request: httpx.Request) -> None:
+        sent.append(request)
+
+    app.state.runtime.http.event_hooks["request"].append(count)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for label, query in ANALYTICS.items():
+                samples = []
+                for n in range(runs + 1):
+                    sent.clear()
+                    started = time.perf_counter()
+                    response = await client.post("/graphql", json={"query": query})
+                    if n >= 1:
+                        samples.append((time.perf_counter() - started) * 1000)
+                    assert "errors" not in response.json(), response.text
+                median = statistics.median(samples)
+                print(f"  {label:44s} {median:9.1f} ms  ({len(sent)} FHIR requests)")
 
 
 if __name__ == "__main__":
