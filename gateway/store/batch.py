@@ -19,10 +19,8 @@ _METHODS = frozenset({"GET", "POST", "PUT", "DELETE"})
 
 def run_batch(handle: Handle, bundle: Any, base: str) -> Reply:
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
-        raise InvalidRequestError("POST to the base URL takes a Bundle of type batch")
-    if bundle.get("type") == "transaction":
         raise InvalidRequestError(
-            "Transaction Bundles are not supported by this server (not atomic); send a batch"
+            "POST to the base URL takes a Bundle of type batch or transaction"
         )
     if bundle.get("type") != "batch":
         raise InvalidRequestError(f"Bundle type {bundle.get('type')!r} cannot be processed")

@@ -69,9 +69,11 @@ def history(base: str, versions: Sequence[Any]) -> str:
     return _with_entries(head, entries)
 
 
-def batch_response(entries: Sequence[tuple[dict[str, Any], str | None]]) -> str:
-    """A batch-response Bundle from (response element, resource text) pairs."""
-    head = {"resourceType": "Bundle", "type": "batch-response"}
+def batch_response(
+    entries: Sequence[tuple[dict[str, Any], str | None]], *, kind: str = "batch-response"
+) -> str:
+    """A batch- (or transaction-) response Bundle from (response element, resource text) pairs."""
+    head = {"resourceType": "Bundle", "type": kind}
     return _with_entries(head, [_raw_entry({"response": r}, text) for r, text in entries])
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # Versions whose tables this code rebuilds (1: sort tables changed; 2: references present but
-# not searchable got a presence row); their data is kept.
-_REBUILT_VERSIONS = (1, 2)
+# not searchable got a presence row; 3: Provenance became searchable); their data is kept.
+_REBUILT_VERSIONS = (1, 2, 3)
 BUSY_TIMEOUT_MS = 15_000
 
 _SCHEMA = """

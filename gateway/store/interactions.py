@@ -21,6 +21,7 @@ from gateway.store.errors import (
 )
 from gateway.store.exchange import NO_BODY, FhirRequest, Handle, Reply, error_reply
 from gateway.store.repository import FhirStore, StoredVersion
+from gateway.store.transaction import run_transaction
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,10 @@ class Interactions:
         return Reply(200, bundles.dumps(capability_statement(base, "0.1.0")))
 
     def _run_batch(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
-        return self._batch(self.handle, _json_body(request), base)
+        bundle = _json_body(request)
+        if isinstance(bundle, dict) and bundle.get("type") == "transaction":
+            return run_transaction(self.store, bundle, base)
+        return self._batch(self.handle, bundle, base)
 
     def _search(self, request: FhirRequest, base: str, segments: list[str]) -> Reply:
         params = [*request.query, *request.form]

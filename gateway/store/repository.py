@@ -6,7 +6,8 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -78,12 +79,8 @@ class FhirStore:
             return connection.execute("SELECT 1 FROM resources LIMIT 1").fetchone() is None
 
     def create(self, resource_type: str, body: Any) -> StoredVersion:
-        check_type(resource_type)
-        resource = check_resource(resource_type, body)
-        resource = {**resource, "id": str(uuid.uuid4())}
-        entries = _index(resource_type, resource)
-        with self._db.write() as connection:
-            return self._write(connection, resource_type, resource["id"], resource, entries, None)
+        with self.transaction() as writes:
+            return writes.create(resource_type, body)
 
     def create_unless_exists(
         self, resource_type: str, body: Any, criteria: str
@@ -112,17 +109,8 @@ class FhirStore:
         self, resource_type: str, resource_id: str, body: Any, *, if_match: str | None = None
     ) -> tuple[StoredVersion, bool]:
         """Update or create ``resource_id``; True when it was created (or undeleted)."""
-        check_type(resource_type)
-        check_id(resource_id)
-        resource = check_resource(resource_type, body, url_id=resource_id)
-        entries = _index(resource_type, resource)
-        with self._db.write() as connection:
-            current = _current(connection, resource_type, resource_id)
-            _check_precondition(current, if_match)
-            if current is not None and not current.deleted and _same_content(current, resource):
-                return _version_of(resource_type, resource_id, current), False
-            stored = self._write(connection, resource_type, resource_id, resource, entries, current)
-        return stored, current is None or current.deleted
+        with self.transaction() as writes:
+            return writes.update(resource_type, resource_id, body, if_match=if_match)
 
     def load(self, resources: Iterable[Any]) -> int:
         """Create or update every resource under its own id in one transaction (seeding, bulk)."""
@@ -196,16 +184,14 @@ class FhirStore:
         self, resource_type: str, resource_id: str, *, if_match: str | None = None
     ) -> StoredVersion:
         """Delete the resource; deleting it again changes nothing; an unknown id is 404."""
-        check_type(resource_type)
-        check_id(resource_id)
+        with self.transaction() as writes:
+            return writes.delete(resource_type, resource_id, if_match=if_match)
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """Writes that commit together when the block ends, or not at all when it raises."""
         with self._db.write() as connection:
-            current = _current(connection, resource_type, resource_id)
-            if current is None:
-                raise ResourceNotFoundError(f"{resource_type}/{resource_id} is not known")
-            _check_precondition(current, if_match)
-            if current.deleted:
-                return _version_of(resource_type, resource_id, current)
-            return self._write(connection, resource_type, resource_id, None, None, current)
+            yield StoreTransaction(self, connection)
 
     def search(
         self, resource_type: str, params: Sequence[tuple[str, str]], *, base_url: str | None = None
@@ -271,6 +257,56 @@ class FhirStore:
             fresh=current is None,
         )
         return StoredVersion(resource_type, resource_id, version, updated, bool(deleted), text)
+
+
+class StoreTransaction:
+    """The writes of one open SQLite write transaction (FhirStore.transaction)."""
+
+    def __init__(self, store: FhirStore, connection: sqlite3.Connection) -> None:
+        self._store = store
+        self._connection = connection
+
+    def create(
+        self, resource_type: str, body: Any, *, resource_id: str | None = None
+    ) -> StoredVersion:
+        """A new resource, under ``resource_id`` when given (a transaction assigns ids first)."""
+        check_type(resource_type)
+        resource = check_resource(resource_type, body)
+        resource = {**resource, "id": resource_id or str(uuid.uuid4())}
+        entries = _index(resource_type, resource)
+        return self._store._write(
+            self._connection, resource_type, resource["id"], resource, entries, None
+        )
+
+    def update(
+        self, resource_type: str, resource_id: str, body: Any, *, if_match: str | None = None
+    ) -> tuple[StoredVersion, bool]:
+        """Update or create ``resource_id``; True when it was created (or undeleted)."""
+        check_type(resource_type)
+        check_id(resource_id)
+        resource = check_resource(resource_type, body, url_id=resource_id)
+        entries = _index(resource_type, resource)
+        current = _current(self._connection, resource_type, resource_id)
+        _check_precondition(current, if_match)
+        if current is not None and not current.deleted and _same_content(current, resource):
+            return _version_of(resource_type, resource_id, current), False
+        stored = self._store._write(
+            self._connection, resource_type, resource_id, resource, entries, current
+        )
+        return stored, current is None or current.deleted
+
+    def delete(
+        self, resource_type: str, resource_id: str, *, if_match: str | None = None
+    ) -> StoredVersion:
+        check_type(resource_type)
+        check_id(resource_id)
+        current = _current(self._connection, resource_type, resource_id)
+        if current is None:
+            raise ResourceNotFoundError(f"{resource_type}/{resource_id} is not known")
+        _check_precondition(current, if_match)
+        if current.deleted:
+            return _version_of(resource_type, resource_id, current)
+        return self._store._write(self._connection, resource_type, resource_id, None, None, current)
 
 
 def _index(resource_type: str, resource: dict[str, Any]) -> IndexEntries:

@@ -125,6 +125,13 @@ _BY_TYPE: dict[str, tuple[SearchParam, ...]] = {
         _p("subject", "reference", "subject"),
         _p("participant", "reference", "participant.member"),
     ),
+    # The audit trail: Provenance.target names Task versions ('Task/1/_history/2'), indexed
+    # by the resource ('Task/1'), so target=Task/1 finds the records of every version.
+    "Provenance": (
+        _p("target", "reference", "target"),
+        _p("agent", "reference", "agent.who"),
+        _p("recorded", "date", "recorded"),
+    ),
     "HealthcareService": (
         _p("name", "string", "name"),
         _ACTIVE,

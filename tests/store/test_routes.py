@@ -78,19 +78,6 @@ async def test_unknown_endpoints_and_methods(client: httpx.AsyncClient) -> None:
     assert "PUT" in wrong_method.headers["allow"]
 
 
-async def test_transactions_are_refused_not_half_done(client: httpx.AsyncClient) -> None:
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "transaction",
-        "entry": [{"request": {"method": "PUT", "url": "Task/t1"}, "resource": task(id="t1")}],
-    }
-
-    response = await client.post("", json=bundle)
-
-    assert response.status_code == 400
-    assert (await client.get("Task/t1")).status_code == 404
-
-
 async def test_batch_entry_with_an_absolute_url(client: httpx.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1"))
     bundle = {
