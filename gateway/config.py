@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     auth_user_claim: str = "fhirUser"
     auth_require_scopes: bool = True
     allow_anonymous: bool = False
+    audit: Literal["provenance", "off"] = "provenance"
 
     @field_validator(
         "status_reason_required_for",

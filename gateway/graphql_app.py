@@ -61,6 +61,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             profiles=runtime.profiles,
             rules=runtime.rules,
             access=access,
+            metrics=runtime.metrics,
         )
 
 

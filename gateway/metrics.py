@@ -48,6 +48,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.audit_failures = Counter(
+            "gateway_audit_failures",
+            "Task changes that stand without the Provenance that should record them",
+            registry=self.registry,
+        )
+
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_seconds.labels(route).observe(seconds)
@@ -55,6 +61,9 @@ class Metrics:
     def count_error(self, code: str) -> None:
         """One error answered with ``code``, whether GraphQL or the HTTP layer refused."""
         self.graphql_errors.labels(code).inc()
+
+    def count_audit_failure(self) -> None:
+        self.audit_failures.inc()
 
     def observe_fhir(self, operation: str, outcome: str, seconds: float) -> None:
         self.fhir_requests.labels(operation, outcome).inc()

@@ -51,6 +51,10 @@ class ServerProfile:
     spec_string_matching: bool = False  # accent-insensitive match, case-sensitive :exact
     skips_unchanged_updates: bool = False  # a PUT that changes nothing makes no version
     ignores_client_id_on_create: bool = False  # POST assigns a new id whatever the body says
+    # A transaction Bundle is all or nothing, and a Provenance.target naming an entry's
+    # urn:uuid comes to name the version that entry wrote: a Task and the Provenance recording
+    # it are written together or not at all (else the Task goes first, then its Provenance).
+    atomic_transactions: bool = False
 
     def supports(self, param: str) -> bool:
         return param in R4_TASK_PARAMS or param in self.extra_task_params
@@ -91,6 +95,7 @@ EMBEDDED = ServerProfile(
     spec_string_matching=True,
     skips_unchanged_updates=True,
     ignores_client_id_on_create=True,
+    atomic_transactions=True,
 )
 # As measured through Medplum's FHIR router on its in-memory repository (the contract suite's
 # peer); every other trait is the generic default.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
@@ -84,6 +85,28 @@ class Gateway:
     def caps(self) -> ServerProfile:
         """What its FHIR server does where servers differ: the gateway's preset for it."""
         return PRESETS[self.name]
+
+    @property
+    def writes(self) -> list[httpx.Request]:
+        """The requests sent that write: PUT, PATCH, DELETE, and every POST but a search."""
+        return [
+            r
+            for r in self.requests
+            if r.method in ("PUT", "PATCH", "DELETE")
+            or (r.method == "POST" and not r.url.path.endswith("/_search"))
+        ]
+
+    def task_writes(self) -> list[tuple[dict[str, Any], str | None]]:
+        """Each Task sent to be written, with its If-Match: alone (PUT) or in a transaction."""
+        found: list[tuple[dict[str, Any], str | None]] = []
+        for request in self.writes:
+            body = json.loads(request.content)
+            if body.get("resourceType") == "Task":
+                found.append((body, request.headers.get("If-Match")))
+            for entry in body.get("entry", []) if body.get("type") == "transaction" else []:
+                if entry["resource"].get("resourceType") == "Task":
+                    found.append((entry["resource"], entry["request"].get("ifMatch")))
+        return found
 
     def count(self, method: str | None = None) -> int:
         return sum(1 for r in self.requests if method is None or r.method == method)

@@ -133,6 +133,22 @@ class FhirClient:
             "PUT", ref.path, label=f"update {ref.type}", json=resource, headers=headers
         )
 
+    async def transaction(self, entries: Sequence[Resource]) -> list[Resource]:
+        """Send entries as one transaction Bundle; the resources written, in entry order.
+
+        Whether the server applies them all or nothing is its own trait (ServerProfile).
+        A stale ``ifMatch`` in any entry fails the whole Bundle as FhirConflictError.
+        """
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": list(entries)}
+        body = await self._json("POST", self.base_url, label="transaction", json=bundle)
+        answers = body.get("entry")
+        if body.get("type") != "transaction-response" or not isinstance(answers, list):
+            raise FhirResponseError("The FHIR server answered a transaction with no response")
+        written = [a.get("resource") if isinstance(a, dict) else None for a in answers]
+        if len(written) != len(entries) or not all(isinstance(r, dict) for r in written):
+            raise FhirResponseError("The FHIR server's transaction response lacks resources")
+        return [r for r in written if isinstance(r, dict)]
+
     async def history(self, ref: Ref) -> list[Resource]:
         body = await self._json("GET", f"{ref.path}/_history", label=f"history {ref.type}")
         return [

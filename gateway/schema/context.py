@@ -11,6 +11,7 @@ from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
 from gateway.loaders import Loaders
+from gateway.metrics import Metrics
 from gateway.server_profile import ServerProfileCache
 from gateway.workflow import WorkflowRules
 
@@ -26,6 +27,7 @@ class Context:
     profiles: ServerProfileCache
     rules: WorkflowRules
     access: Access
+    metrics: Metrics
 
 
 Info = strawberry.Info[Context, None]

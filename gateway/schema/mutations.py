@@ -32,7 +32,7 @@ from gateway.workflow import (
     TaskChange,
     Update,
 )
-from gateway.writes import TaskWriter
+from gateway.writes import Actor, AuditTrail, TaskWriter
 
 T = TypeVar("T")
 TaskId = Annotated[strawberry.ID, strawberry.argument(description="The Task's id.")]
@@ -177,13 +177,34 @@ def _target(id: strawberry.ID, expected_version: str | None) -> tuple[str, str |
 
 
 def _writer(info: Info) -> TaskWriter:
+    """The writer every mutation writes through: workflow-checked, guarded, audited."""
     ctx = info.context
     access = ctx.access
 
     def guard(task: Resource, change: TaskChange) -> None:
         access.check_task_change(task, status_only=isinstance(change, ChangeStatus))
 
-    return TaskWriter(ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many, guard=guard)
+    async def atomic() -> bool:
+        return (await ctx.profiles.get(ctx.fhir)).atomic_transactions
+
+    trail = AuditTrail(
+        ctx.fhir,
+        actor=_actor(info) if ctx.settings.audit == "provenance" else None,
+        atomic=atomic,
+        failed=ctx.metrics.count_audit_failure,
+    )
+    return TaskWriter(
+        ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many, guard=guard, trail=trail
+    )
+
+
+def _actor(info: Info) -> Actor:
+    """Who the audit trail names: the caller's FHIR user; for an anonymous caller or a system
+    token, nobody (the gateway itself, as the token's client when it names one)."""
+    caller = info.context.access.caller
+    if caller.reference is not None and caller.context != "system":
+        return Actor(reference=caller.reference)
+    return Actor(client_id=caller.client_id)
 
 
 def _as_caller(info: Info, types: frozenset[str]) -> Element | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.errors import BadUserInputError, VersionConflictError
-from gateway.fhir import FhirClient, FhirConflictError, Ref, Resource, format_instant, version_of
+from gateway.fhir import FhirClient, FhirConflictError, Ref, Resource, version_of
 from gateway.limits import NOTE_ATTEMPTS, NOTE_RETRY_PAUSE_S
 from gateway.workflow import (
     AddNote,
@@ -24,6 +23,7 @@ from gateway.workflow import (
     prepare_new_task,
     stamp_notes,
 )
+from gateway.writes.audit import AuditTrail, utc_now
 from gateway.writes.versioned import conflict, current_version, put_if_match, read_task
 
 T = TypeVar("T")
@@ -35,10 +35,6 @@ Guard = Callable[[Resource, TaskChange], None]
 
 def _anyone(task: Resource, change: TaskChange) -> None:
     return None
-
-
-def utc_now() -> str:
-    return format_instant(datetime.now(UTC))
 
 
 class TaskWriter:
@@ -57,12 +53,15 @@ class TaskWriter:
         *,
         guard: Guard = _anyone,
         clock: Callable[[], str] = utc_now,
+        trail: AuditTrail | None = None,
     ) -> None:
         self._fhir = fhir
         self._rules = rules
         self._resolve = resolve
         self._guard = guard
         self._clock = clock
+        # Every write goes through the trail, so each new Task version gets its Provenance.
+        self._trail = trail or AuditTrail(fhir, actor=None, clock=clock)
 
     async def create(
         self,
@@ -78,7 +77,7 @@ class TaskWriter:
         parent = await _together(_maybe(parent_read), self.check_exist(references), _nothing)
         if parent is not None:
             prepared = as_subtask(prepared, parent)
-        return await self._fhir.create(prepared)
+        return await self._trail.create(prepared)
 
     async def change(
         self,
@@ -99,8 +98,8 @@ class TaskWriter:
         if changed is None:
             return current
         if isinstance(change, Claim):
-            return await self._claim(changed, version, change)
-        return await put_if_match(self._fhir, changed, version)
+            return await self._claim(changed, current, change)
+        return await put_if_match(self._fhir, self._trail, changed, version, current)
 
     async def add_note(self, task_id: str, text: str, author: Element | None) -> Resource:
         """Append a note, re-reading and re-applying it when another write got in first."""
@@ -115,7 +114,7 @@ class TaskWriter:
             if noted is None:
                 return current
             try:
-                return await self._fhir.update(noted, if_match=version)
+                return await self._trail.update(noted, if_match=version, previous=current)
             except FhirConflictError:
                 continue
         raise await conflict(self._fhir, task_id)
@@ -144,10 +143,11 @@ class TaskWriter:
             base_url=self._fhir.base_url,
         )
 
-    async def _claim(self, claimed: Resource, version: str, claim: Claim) -> Resource:
+    async def _claim(self, claimed: Resource, current: Resource, claim: Claim) -> Resource:
         """Write a claim; a loser of the race learns who holds the Task now."""
+        version = current_version(current)
         try:
-            return await self._fhir.update(claimed, if_match=version)
+            return await self._trail.update(claimed, if_match=version, previous=current)
         except FhirConflictError:
             latest = await read_task(self._fhir, str(claimed["id"]))
         if has_owner(latest):

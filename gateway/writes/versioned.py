@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.errors import NotFoundError, UnsupportedByServerError, VersionConflictError
 from gateway.fhir import FhirClient, FhirConflictError, FhirNotFoundError, Ref, Resource, version_of
+from gateway.writes.audit import AuditTrail
 
 
 async def read_task(fhir: FhirClient, task_id: str, *, what: str = "Task") -> Resource:
@@ -27,13 +28,16 @@ def current_version(task: Resource) -> str:
     return version
 
 
-async def put_if_match(fhir: FhirClient, task: Resource, version: str) -> Resource:
-    """PUT ``task`` only if the server still holds ``version``; never retried.
+async def put_if_match(
+    fhir: FhirClient, trail: AuditTrail, task: Resource, version: str, previous: Resource
+) -> Resource:
+    """PUT ``task`` (with its Provenance) only if the server still holds ``version``, the
+    version of ``previous``; never retried.
 
     On 409/412 the Task is read again so the error can say which version is current.
     """
     try:
-        return await fhir.update(task, if_match=version)
+        return await trail.update(task, if_match=version, previous=previous)
     except FhirConflictError:
         raise await conflict(fhir, str(task["id"])) from None
 

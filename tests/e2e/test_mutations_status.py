@@ -65,7 +65,7 @@ async def test_status_reason_is_required(gateway: Gateway, status: str) -> None:
         empty = await gateway.error(SET_STATUS, {"id": "t1", "status": status, "reason": {}})
     assert_error(error, "STATUS_REASON_REQUIRED", status=status)
     assert_error(empty, "STATUS_REASON_REQUIRED", status=status)
-    assert gateway.count("PUT") == 0
+    assert gateway.writes == []
     assert await stored(gateway, "t1") == before
 
     changed = await set_status(gateway, "t1", status, reason=WAITING)
@@ -130,7 +130,7 @@ async def test_invalid_transition(
         "INVALID_STATUS_TRANSITION",
         **{"from": start.upper().replace("-", "_"), "to": target, "allowed": allowed},
     )
-    assert gateway.count("PUT") == 0
+    assert gateway.writes == []
     assert await stored(gateway, "t1") == before
 
 
@@ -165,7 +165,7 @@ async def test_expected_version(gateway: Gateway) -> None:
         error = await gateway.error(SET_STATUS, {"id": "t1", "status": "COMPLETED", "v": first})
 
     assert_error(error, "VERSION_CONFLICT", currentVersion=current["meta"]["versionId"])
-    assert gateway.count("PUT") == 0
+    assert gateway.writes == []
     assert await stored(gateway, "t1") == current
 
 
