@@ -26,6 +26,10 @@ MAX_TREE_TASKS: Final = 1000
 # pages through any number.
 MAX_SUBTASKS: Final = 100
 
+# Task.history: versions one call lists (`first`).
+MAX_HISTORY: Final = 100
+DEFAULT_HISTORY: Final = 20
+
 # About 50 ids keep a GET under common servers' ~8 KB URL cap.
 IDS_PER_SEARCH: Final = 50
 # Common servers cap request lines near 8 KB; past this a search goes as POST [type]/_search.

@@ -9,7 +9,14 @@ import strawberry
 from gateway.auth import READ
 from gateway.errors import BadUserInputError, QueryTooComplexError, UpstreamError
 from gateway.fhir import Resource as FhirResource
-from gateway.limits import DEFAULT_TREE_DEPTH, MAX_SUBTASKS, MAX_TREE_DEPTH, MAX_TREE_TASKS
+from gateway.limits import (
+    DEFAULT_HISTORY,
+    DEFAULT_TREE_DEPTH,
+    MAX_HISTORY,
+    MAX_SUBTASKS,
+    MAX_TREE_DEPTH,
+    MAX_TREE_TASKS,
+)
 from gateway.loaders import parent_ids
 from gateway.schema.context import Info
 from gateway.schema.elements import (
@@ -22,6 +29,7 @@ from gateway.schema.elements import (
 from gateway.schema.enums import TaskIntent, TaskPriority, TaskStatus
 from gateway.schema.resources import Resource, base_fields, converter, resolve_reference
 from gateway.schema.scalars import DateTime
+from gateway.schema.task_history import TaskVersion, task_history
 
 
 def restriction_period(resource: FhirResource) -> dict[str, Any]:
@@ -212,6 +220,21 @@ class Task(Resource):
                     value=len(entries),
                 )
         return entries
+
+    @strawberry.field(
+        description=(
+            f"Versions of this Task, newest first, each with who made it. first: 1..{MAX_HISTORY}."
+        )
+    )
+    async def history(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many versions, 1..{MAX_HISTORY}."),
+        ] = DEFAULT_HISTORY,
+    ) -> list[TaskVersion] | None:
+        return await task_history(info, str(self.id), DEFAULT_HISTORY if first is None else first)
 
 
 @strawberry.type(
