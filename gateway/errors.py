@@ -13,6 +13,9 @@
     ├── QueryTooComplexError         QUERY_TOO_COMPLEX          limit, value
     ├── UnsupportedByServerError     UNSUPPORTED_BY_SERVER
     ├── BadRequestError              BAD_REQUEST                limit, value (before GraphQL)
+    ├── PersistedQueryNotFoundError  PERSISTED_QUERY_NOT_FOUND
+    ├── PersistedQueryNotAllowedError PERSISTED_QUERY_NOT_ALLOWED
+    ├── PersistedQueryNotSupportedError PERSISTED_QUERY_NOT_SUPPORTED
     └── UpstreamError                UPSTREAM_ERROR             (the FHIR server misbehaved)
         ├── ThrottledError           THROTTLED                  retryAfter
         ├── UpstreamUnavailableError UPSTREAM_UNAVAILABLE
@@ -66,7 +69,7 @@ class StatusReasonRequiredError(GatewayError):
     def __init__(self, status: str) -> None:
         self.status = status
         super().__init__(
-            f"a statusReason (a coding with a code, or text) is required for {status!r}",
+            f"a statusReason (a coding with a code, or text) is required for {status_name(status)}",
             status=status_name(status),
         )
 
@@ -84,10 +87,10 @@ class InvalidStatusTransitionError(GatewayError):
         self.from_status = from_status
         self.to_status = to_status
         self.allowed = tuple(allowed)
-        origin = "creation" if from_status is None else repr(from_status)
-        options = ", ".join(self.allowed) or "none"
+        origin = "creation" if from_status is None else status_name(from_status)
+        options = ", ".join(status_name(s) for s in self.allowed) or "none"
         super().__init__(
-            f"a Task cannot move from {origin} to {to_status!r}; allowed: {options}",
+            f"a Task cannot move from {origin} to {status_name(to_status)}; allowed: {options}",
             to=status_name(to_status),
             allowed=[status_name(s) for s in self.allowed],
         )
@@ -165,6 +168,34 @@ class BadRequestError(GatewayError):
 
     def __init__(self, message: str, *, limit: int | None = None, value: int | None = None) -> None:
         super().__init__(message, limit=limit, value=value)
+
+
+class PersistedQueryNotFoundError(GatewayError):
+    """The hash or documentId names no document this gateway knows: the client sends it again
+    with the document. The message is the one Apollo's clients look for."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+    def __init__(self, message: str = "PersistedQueryNotFound") -> None:
+        super().__init__(message)
+
+
+class PersistedQueryNotAllowedError(GatewayError):
+    """Only the trusted documents run here (GATEWAY_TRUSTED_DOCUMENTS_ONLY)."""
+
+    code = "PERSISTED_QUERY_NOT_ALLOWED"
+
+    def __init__(self) -> None:
+        super().__init__("Only trusted documents run on this gateway; this one is not among them")
+
+
+class PersistedQueryNotSupportedError(GatewayError):
+    """Automatic persisted queries are off (GATEWAY_APQ=false)."""
+
+    code = "PERSISTED_QUERY_NOT_SUPPORTED"
+
+    def __init__(self) -> None:
+        super().__init__("PersistedQueryNotSupported")
 
 
 class UpstreamError(GatewayError):

@@ -87,7 +87,8 @@ def test_unknown_from_status_has_no_targets() -> None:
 
 
 def test_error_message_names_both_statuses_and_the_alternatives() -> None:
-    with pytest.raises(InvalidStatusTransitionError, match="'completed' to 'ready'"):
+    message = "from COMPLETED to READY; allowed: ENTERED_IN_ERROR"
+    with pytest.raises(InvalidStatusTransitionError, match=message):
         TransitionTable.strict().check_transition("completed", "ready")
 
 
