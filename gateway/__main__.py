@@ -1,13 +1,15 @@
-"""Command line: ``python -m gateway serve | seed | export-schema``."""
+"""Command line: ``python -m gateway serve | seed | export-schema | trusted-documents``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -82,6 +84,23 @@ def _export_schema(output: str | None) -> int:
     return 0
 
 
+def _trusted_documents(folder: str, output: str | None) -> int:
+    from gateway.http import TrustedDocumentsError, build_manifest
+    from gateway.schema import build_schema
+
+    try:
+        manifest = build_manifest(Path(folder), build_schema()._schema)
+    except TrustedDocumentsError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    text = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _settings_problems(exc: ValidationError) -> str:
     """One line naming each refused setting, without its value (it may be a secret)."""
     problems = []
@@ -107,17 +126,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", help="write to this file instead of stdout")
+    trusted = commands.add_parser(
+        "trusted-documents",
+        help="write the manifest of trusted documents from a folder of .graphql operations",
+    )
+    trusted.add_argument("folder", help="folder of .graphql files, one document each")
+    trusted.add_argument("--output", help="write to this file instead of stdout")
     args = parser.parse_args(argv)
 
     if args.command == "export-schema":
         return _export_schema(args.output)
+    if args.command == "trusted-documents":
+        return _trusted_documents(args.folder, args.output)
     try:
         settings = Settings()
     except ValidationError as exc:
         print(f"gateway: {_settings_problems(exc)}", file=sys.stderr)
         return 2
     if args.command == "serve":
-        return _serve(settings, args.host, args.port)
+        from gateway.http import TrustedDocumentsError
+
+        try:
+            return _serve(settings, args.host, args.port)
+        except TrustedDocumentsError as exc:
+            print(f"gateway: GATEWAY_TRUSTED_DOCUMENTS: {exc}", file=sys.stderr)
+            return 2
     return _seed(settings, args.allow_external)
 
 

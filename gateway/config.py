@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     auth_require_scopes: bool = True
     allow_anonymous: bool = False
     audit: Literal["provenance", "off"] = "provenance"
+    apq: bool = True
+    apq_cache_size: int = Field(default=10_000, ge=1)
+    trusted_documents: str | None = None
+    trusted_documents_only: bool = False
 
     @field_validator(
         "status_reason_required_for",
@@ -72,6 +76,7 @@ class Settings(BaseSettings):
         "auth_issuer",
         "auth_audience",
         "auth_jwks_url",
+        "trusted_documents",
         mode="before",
     )
     @classmethod
@@ -108,6 +113,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "GATEWAY_AUTH_MODE=none lets every caller in anonymously; in production "
                 "set GATEWAY_ALLOW_ANONYMOUS=true to allow that"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _trusted_only_needs_a_manifest(self) -> Self:
+        if self.trusted_documents_only and self.trusted_documents is None:
+            raise ValueError(
+                "GATEWAY_TRUSTED_DOCUMENTS_ONLY=true needs GATEWAY_TRUSTED_DOCUMENTS (the manifest "
+                "of the operations the clients ship with)"
             )
         return self
 

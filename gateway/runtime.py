@@ -1,5 +1,5 @@
 """Runtime: the process-wide pieces (settings, FHIR client, embedded store, cursor key, server
-profile, workflow rules, authenticator) built once from Settings."""
+profile, workflow rules, authenticator, persisted queries) built once from Settings."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from gateway.auth import Authenticator
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
+from gateway.http import PersistedQueries
 from gateway.metrics import Metrics
 from gateway.server_profile import ServerProfileCache
 from gateway.workflow import WorkflowRules
@@ -37,6 +38,7 @@ class Runtime:
     # The identity provider's keys come through a client of their own: the FHIR client's
     # defaults (a bearer token) must never reach another host.
     auth_http: httpx.AsyncClient
+    documents: PersistedQueries
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
     metrics: Metrics = field(default_factory=Metrics)
@@ -47,6 +49,7 @@ class Runtime:
         rules = WorkflowRules.from_settings(
             settings.transitions, settings.status_reason_required_for
         )
+        documents = PersistedQueries.from_settings(settings)
         if settings.fhir_base_url is None:
             from gateway.store import FhirStore, create_store_app
 
@@ -75,6 +78,7 @@ class Runtime:
             rules=rules,
             authenticator=Authenticator(settings, auth_http),
             auth_http=auth_http,
+            documents=documents,
             store=store,
             store_app=store_app,
             metrics=metrics,
