@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PEER := tests/peer/medplum
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := $(PEER)/node_modules/.installed
+CLIENTS := tests/clients
+CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 
 .PHONY: setup run test lint typecheck unit bench schema clean
 
@@ -22,6 +24,10 @@ $(NODE_STAMP): $(PEER)/package-lock.json
 	cd $(PEER) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(CLIENTS_STAMP): $(CLIENTS)/package-lock.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: $(STAMP)
 	$(PY) -m gateway serve
 
@@ -35,7 +41,7 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m gateway export-schema --output schema.graphql
 
-test: $(STAMP) $(NODE_STAMP) lint typecheck
+test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) lint typecheck
 	$(PY) -m pytest
 
 bench: $(STAMP)
@@ -43,4 +49,4 @@ bench: $(STAMP)
 	$(PY) bench/store_scale.py
 
 clean:
-	rm -rf $(VENV) $(PEER)/node_modules .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PEER)/node_modules $(CLIENTS)/node_modules .mypy_cache .pytest_cache .ruff_cache

@@ -33,7 +33,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/metrics", runtime.metrics.endpoint, methods=["GET"]),
     ]
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes, runtime.metrics)
-    routes.append(Route("/graphql", _guarded(graphql, runtime, page=True), methods=["GET", "POST"]))
+    # Every method reaches the GraphQL app, which refuses the others as a JSON GraphQL error.
+    routes.append(Route("/graphql", _guarded(graphql, runtime, page=True)))
     if runtime.store_app is not None and runtime.settings.store_exposed:
         # The raw FHIR API needs a valid token too when callers authenticate (behaviour.md).
         routes.append(Mount("/fhir/R4", app=_guarded(runtime.store_app, runtime, page=False)))

@@ -1,38 +1,144 @@
-"""The /graphql endpoint: Strawberry's ASGI app with a per-request context and a body limit."""
+"""The /graphql endpoint: Strawberry's ASGI app as GraphQL-over-HTTP clients expect it (media
+type, JSON refusals, persisted queries), with a per-request context and a body limit."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from gateway.auth import Access, caller_of
-from gateway.errors import BadRequestError
+from gateway.errors import BadRequestError, GatewayError, UnauthenticatedError
+from gateway.http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, read_request, response_media_type
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
-from gateway.refusals import refusal
+from gateway.refusals import RequestRefused, refusal
 from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
 from gateway.schema.error_shaping import shape_error
 
+SPEC_CONTENT_TYPE = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+# GET parameters that make a request an operation (otherwise a browser's GET gets GraphiQL).
+OPERATION_PARAMETERS = frozenset({"query", "extensions", "documentId"})
+
 
 class GatewayGraphQL(GraphQL[Context, None]):
-    """Builds a fresh Context, with fresh loaders, for every request."""
+    """Builds a fresh Context, with fresh loaders, for every request; answers in the media type
+    the client accepts; runs persisted and trusted documents; refuses unusable requests as
+    BAD_REQUEST GraphQL errors."""
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
+        # GET is allowed for queries everywhere; production limits it to persisted ones below.
         super().__init__(
-            build_schema(settings),
-            graphql_ide=None if settings.production else "graphiql",
-            allow_queries_via_get=not settings.production,
+            build_schema(settings), graphql_ide=None if settings.production else "graphiql"
         )
         self._runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        response: Response
+        try:
+            response = await self.run(request)
+        except RequestRefused as exc:
+            response = self._refuse(request, exc)
+        except HTTPException as exc:  # what Strawberry itself still refuses
+            response = self._refuse(request, RequestRefused(exc.reason, exc.status_code))
+        await response(scope, receive, send)
+
+    def _refuse(self, request: Request, refused: RequestRefused) -> Response:
+        headers = dict(refused.headers)
+        if response_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON:
+            headers["Content-Type"] = SPEC_CONTENT_TYPE
+        return refusal(refused.error, refused.status, self._runtime.metrics, headers)
+
+    def is_request_allowed(self, request: Any) -> bool:
+        # read_request refuses the other methods, as a JSON error with an Allow header.
+        return True
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # Without GraphiQL (production) such a GET is an ordinary request with no query; a GET
+        # naming a persisted query by hash or id is an operation, not the page.
+        named = OPERATION_PARAMETERS.intersection(request.query_params)
+        return (
+            self.graphql_ide is not None
+            and not named
+            and super().should_render_graphql_ide(request)
+        )
+
+    async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequest:
+        body = await request.get_body() if request.method == "POST" else b""
+        return read_request(request.method, request.content_type, body, request.query_params)
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if self._runtime.authenticator.enabled and caller_of(request.scope).anonymous:
+            # Authentication lets a browser's page GET through without a token; an operation
+            # named by hash or id in such a GET is still an operation and needs one.
+            raise RequestRefused(
+                UnauthenticatedError("A bearer token is required", reason="missing"),
+                401,
+                {"WWW-Authenticate": "Bearer"},
+            )
+        document_id = getattr(request_data, "document_id", None)
+        try:
+            document = await self._runtime.documents.resolve(
+                request_data.query, request_data.extensions, document_id
+            )
+        except GatewayError as exc:
+            error = GraphQLError(exc.message, extensions=exc.graphql_extensions())
+            return ExecutionResult(data=None, errors=[error])
+        method = request_adapter.method
+        if method == "GET" and self._runtime.settings.production and not document.persisted:
+            raise RequestRefused(
+                "In production GET runs only persisted queries: POST the document",
+                405,
+                {"Allow": "POST"},
+            )
+        try:
+            result = await self.schema.execute(
+                document.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=OperationType.from_http(method),
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            kind = exc.operation_type.name
+            raise RequestRefused(
+                f"A {kind} cannot run over {method}", 405, {"Allow": "POST"}
+            ) from exc
+        except CannotGetOperationTypeError as exc:
+            raise RequestRefused(exc.as_http_error_reason()) from exc
+        if document.register is not None and not _is_request_error(result):
+            await self._runtime.documents.store.put(document.register, document.query)
+        if method == "GET" and self._runtime.authenticator.enabled:
+            # A caller's data must not be kept by a shared cache (a CDN) keyed on the URL.
+            sub_response.headers["Cache-Control"] = "private, no-store"
+        return result
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -43,7 +149,30 @@ class GatewayGraphQL(GraphQL[Context, None]):
             for error in result.errors:
                 code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
                 self._runtime.metrics.count_error(str(code))
-        return await super().process_result(request, result)
+        response = await super().process_result(request, result)
+        accepted = response_media_type(request.headers.get("accept"))
+        if accepted == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
+            # The spec's media type: a request that never executed has no data entry (and,
+            # in create_response, a 4xx status); application/json keeps "data": null and 200.
+            del response["data"]
+        return response
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["Content-Type"] = SPEC_CONTENT_TYPE
+            if isinstance(response_data, dict) and "data" not in response_data:
+                response.status_code = 400
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = self._runtime
@@ -63,6 +192,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
             access=access,
             metrics=runtime.metrics,
         )
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Refused before execution (parse, validation, variables, persisted query): no error has
+    a path, and there is no data."""
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 class BodyLimit:

@@ -3,81 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import subprocess
-import sys
-import tempfile
-import time
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import free_port
 from tests.e2e.mutations import CLAIM, START, outcome
+from tests.serve import gateway_process
 
 RACERS = 20
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 30.0
 CREATE = "mutation { createTask(input: {status: REQUESTED}) { id versionId } }"
 READ = "query($id: ID!) { task(id: $id) { versionId status ownerReference { reference } } }"
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"gateway exited with {process.returncode}:\n{log.read()[-3000:]!r}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"gateway at {url} not healthy within {START_TIMEOUT} s")
-
-
-@contextlib.contextmanager
-def _gateway_process(store_path: Path) -> Iterator[str]:
-    """``python -m gateway serve`` on a free port over ``store_path``; yields its base URL."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_FHIR_BASE_URL": "",
-        "GATEWAY_STORE_PATH": str(store_path),
-        "GATEWAY_SEED_DEMO": "false",
-        "GATEWAY_CURSOR_SECRET": "test-secret",
-        "GATEWAY_LOG_LEVEL": "warning",
-    }
-    command = [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with (
-        tempfile.TemporaryFile() as log,
-        subprocess.Popen(
-            command, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-        ) as process,
-    ):
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url, process, log)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=STOP_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
 def two_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """Two gateway processes sharing one store file; started one after the other."""
     store_path = tmp_path_factory.mktemp("shared-store") / "fhir.sqlite3"
-    with _gateway_process(store_path) as first, _gateway_process(store_path) as second:
+    settings = {"GATEWAY_STORE_PATH": str(store_path)}
+    with gateway_process(settings) as first, gateway_process(settings) as second:
         yield first, second
 
 
