@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(default=10_000, ge=1)
     trusted_documents: str | None = None
     trusted_documents_only: bool = False
+    queue_licensure: bool = True
+    clinic_timezone: str = "UTC"
 
     @field_validator(
         "status_reason_required_for",
@@ -83,6 +86,15 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
+        return value
+
+    @field_validator("clinic_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"not an IANA time zone: {value!r}") from exc
         return value
 
     @field_validator("cursor_secret")
@@ -131,6 +143,11 @@ class Settings(BaseSettings):
         if self.auth_mode is not None:
             return self.auth_mode
         return "jwt" if self.production else "none"
+
+    @property
+    def clinic_zone(self) -> ZoneInfo:
+        """The zone in which availability and date-only license bounds are read."""
+        return ZoneInfo(self.clinic_timezone)
 
     @property
     def embedded(self) -> bool:

@@ -14,7 +14,7 @@ from gateway.fhir import TASK_STATUSES
 from gateway.workflow.statuses import INITIAL_STATUSES
 
 GATEWAY = Path(gateway.workflow.__file__).parent.parent
-FACADES = ["fhir", "workflow", "writes", "store", "auth", "http"]
+FACADES = ["fhir", "workflow", "writes", "store", "auth", "http", "routing"]
 
 
 def test_workflow_surface_is_pinned() -> None:
