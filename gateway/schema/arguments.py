@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any, Final
 
 from gateway.errors import BadUserInputError
 from gateway.fhir import InvalidReferenceError, Ref, parse_reference, validate_id
+from gateway.routing import parse_moment
 
 Element = dict[str, Any]
 
@@ -26,6 +28,17 @@ def argument_id(value: str, argument: str) -> str:
         return validate_id(value)
     except InvalidReferenceError as exc:
         raise BadUserInputError(f"{argument}: {exc}", argument=argument) from None
+
+
+def moment_argument(value: str, argument: str) -> datetime:
+    """A moment: a date-time with a zone (a date alone names no moment)."""
+    try:
+        return parse_moment(value)
+    except ValueError:
+        raise BadUserInputError(
+            f"{argument}: give a date-time with a time zone, e.g. 2026-05-04T09:30:00-05:00",
+            argument=argument,
+        ) from None
 
 
 def argument_ref(

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 import strawberry
 
 from gateway.auth import READ
 from gateway.fhir import Ref, try_parse_reference
 from gateway.fhir import Resource as FhirResource
+from gateway.routing import available_at
+from gateway.schema.arguments import moment_argument
 from gateway.schema.context import Info
-from gateway.schema.elements import CodeableConcept, HumanName, display_name
+from gateway.schema.credentials import AvailableTime, NotAvailable, Qualification
+from gateway.schema.elements import CodeableConcept, HumanName, Period, display_name
 from gateway.schema.scalars import JSON, DateTime
 
 _CONVERTERS: dict[str, Callable[[FhirResource], Resource]] = {}
@@ -111,10 +115,16 @@ class Patient(Resource):
 class Practitioner(Resource):
     name: list[HumanName] = strawberry.field(description="The practitioner's names.")
     display_name: str | None = strawberry.field(description="The first name, ready to show.")
+    qualification: list[Qualification] = strawberry.field(
+        description="Licenses and certificates, with the states where each is valid."
+    )
 
     @classmethod
     def from_fhir(cls, resource: FhirResource) -> Practitioner:
-        return cls(**_named(resource))
+        return cls(
+            **_named(resource),
+            qualification=Qualification.list_from_fhir(resource.get("qualification")),
+        )
 
 
 @converter("RelatedPerson")
@@ -167,6 +177,14 @@ class PractitionerRole(Resource):
     code: list[CodeableConcept] = strawberry.field(description="Roles, e.g. SNOMED care roles.")
     specialty: list[CodeableConcept] = strawberry.field(description="Specialties.")
     display_name: str | None = strawberry.field(description="The first role's text or display.")
+    active: bool | None = strawberry.field(description="Whether the role is in use.")
+    period: Period | None = strawberry.field(description="When the role is held.")
+    available_time: list[AvailableTime] = strawberry.field(
+        description="When the role is available, read in GATEWAY_CLINIC_TIMEZONE."
+    )
+    not_available: list[NotAvailable] = strawberry.field(
+        description="Times the role is not available, whatever availableTime says."
+    )
 
     @classmethod
     def from_fhir(cls, resource: FhirResource) -> PractitionerRole:
@@ -180,7 +198,28 @@ class PractitionerRole(Resource):
             code=codes,
             specialty=CodeableConcept.list_from_fhir(resource.get("specialty")),
             display_name=shown,
+            active=resource.get("active") if isinstance(resource.get("active"), bool) else None,
+            period=Period.from_fhir(resource.get("period")),
+            available_time=AvailableTime.list_from_fhir(resource.get("availableTime")),
+            not_available=NotAvailable.list_from_fhir(resource.get("notAvailable")),
         )
+
+    @strawberry.field(
+        description=(
+            "true when the role is active, its period covers `at` (default now) and "
+            "availableTime/notAvailable allow it, read in GATEWAY_CLINIC_TIMEZONE."
+        )
+    )
+    def available_at(
+        self,
+        info: Info,
+        at: Annotated[
+            DateTime | None,
+            strawberry.argument(description="A date-time with a zone; a date alone is refused."),
+        ] = None,
+    ) -> bool:
+        moment = datetime.now(UTC) if at is None else moment_argument(at, "at")
+        return available_at(self.raw, moment, info.context.settings.clinic_zone)
 
     @strawberry.field(description="The practitioner who plays the role.")
     async def practitioner(self, info: Info) -> Practitioner | None:
