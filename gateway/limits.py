@@ -29,6 +29,9 @@ MAX_SUBTASKS: Final = 100
 # Task.history: versions one call lists (`first`).
 MAX_HISTORY: Final = 100
 DEFAULT_HISTORY: Final = 20
+# Task.suggestedAssignees(first).
+MAX_SUGGESTIONS: Final = 20
+DEFAULT_SUGGESTIONS: Final = 5
 
 # About 50 ids keep a GET under common servers' ~8 KB URL cap.
 IDS_PER_SEARCH: Final = 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -11,9 +11,11 @@ from gateway.errors import BadUserInputError, QueryTooComplexError, UpstreamErro
 from gateway.fhir import Resource as FhirResource
 from gateway.limits import (
     DEFAULT_HISTORY,
+    DEFAULT_SUGGESTIONS,
     DEFAULT_TREE_DEPTH,
     MAX_HISTORY,
     MAX_SUBTASKS,
+    MAX_SUGGESTIONS,
     MAX_TREE_DEPTH,
     MAX_TREE_TASKS,
 )
@@ -30,6 +32,9 @@ from gateway.schema.enums import TaskIntent, TaskPriority, TaskStatus
 from gateway.schema.resources import Resource, base_fields, converter, resolve_reference
 from gateway.schema.scalars import DateTime
 from gateway.schema.task_history import TaskVersion, task_history
+
+if TYPE_CHECKING:
+    from gateway.schema.assignees import AssigneeSuggestion
 
 
 def restriction_period(resource: FhirResource) -> dict[str, Any]:
@@ -235,6 +240,35 @@ class Task(Resource):
         ] = DEFAULT_HISTORY,
     ) -> list[TaskVersion] | None:
         return await task_history(info, str(self.id), DEFAULT_HISTORY if first is None else first)
+
+    @strawberry.field(
+        description=(
+            "Who could do this Task, best first: practitioners with an active role matching the "
+            "performerType (any active role when the Task has none) and, while licensure "
+            "applies, a license valid now for the patient's state; available now before not; "
+            f"then fewer open Tasks; then id. first: 1..{MAX_SUGGESTIONS}."
+        )
+    )
+    async def suggested_assignees(
+        self,
+        info: Info,
+        first: Annotated[
+            int | None,
+            strawberry.argument(description=f"How many, 1..{MAX_SUGGESTIONS}."),
+        ] = DEFAULT_SUGGESTIONS,
+    ) -> list[Annotated[AssigneeSuggestion, strawberry.lazy("gateway.schema.assignees")]] | None:
+        # Imported here: the assignees module reads the queue's search helpers, which read
+        # this module.
+        from gateway.schema.assignees import as_suggestion, suggest
+
+        if first is None:
+            first = DEFAULT_SUGGESTIONS
+        if not 1 <= first <= MAX_SUGGESTIONS:
+            raise BadUserInputError(
+                f"first must be between 1 and {MAX_SUGGESTIONS}", argument="first"
+            )
+        found = await suggest(info.context, self.raw, first)
+        return [as_suggestion(candidate, person) for candidate, person in found]
 
 
 @strawberry.type(
