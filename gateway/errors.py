@@ -6,6 +6,7 @@
     ├── InvalidStatusTransitionError INVALID_STATUS_TRANSITION  from, to, allowed
     ├── VersionConflictError         VERSION_CONFLICT           currentVersion
     ├── AlreadyClaimedError          ALREADY_CLAIMED            currentOwner
+    ├── RoutingNoCandidateError      ROUTING_NO_CANDIDATE
     ├── TaskClosedError              TASK_CLOSED                status
     ├── NotFoundError                NOT_FOUND
     ├── UnauthenticatedError         UNAUTHENTICATED            reason
@@ -22,11 +23,11 @@
         └── UpstreamTimeoutError     UPSTREAM_TIMEOUT
 
 The workflow refusals (STATUS_REASON_REQUIRED, INVALID_STATUS_TRANSITION, TASK_CLOSED,
-VERSION_CONFLICT for a stale expectedVersion, ALREADY_CLAIMED) are raised by the pure
-workflow rules (gateway.workflow) themselves. Errors of the layers below (the FHIR client's
-FhirError, a malformed reference) are translated into this tree once, by
-gateway.error_mapping. Messages never carry resource content, tokens or query
-variables: they are shown to clients and may be logged.
+VERSION_CONFLICT for a stale expectedVersion, ALREADY_CLAIMED, ROUTING_NO_CANDIDATE) are
+raised by the pure workflow rules (gateway.workflow) themselves. Errors of the layers below
+(the FHIR client's FhirError, a malformed reference) are translated into this tree once, by
+gateway.error_mapping. Messages never carry resource content, tokens or query variables: they
+are shown to clients and may be logged.
 """
 
 from __future__ import annotations
@@ -113,6 +114,15 @@ class AlreadyClaimedError(GatewayError):
 
     def __init__(self, current_owner: str | None) -> None:
         super().__init__("The Task is already claimed", currentOwner=current_owner)
+
+
+class RoutingNoCandidateError(GatewayError):
+    """routeTask found nobody who fits the Task (role, licensure, an active Practitioner)."""
+
+    code = "ROUTING_NO_CANDIDATE"
+
+    def __init__(self) -> None:
+        super().__init__("Nobody fits this Task; nothing was written")
 
 
 class TaskClosedError(GatewayError):

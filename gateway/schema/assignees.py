@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.auth import LIST, READ
+from gateway.auth import LIST, READ, Access
 from gateway.fhir import Ref, Resource, try_parse_reference
 from gateway.routing import (
     Candidate,
@@ -115,6 +115,13 @@ def _to_count(candidates: list[Candidate], first: int) -> list[Candidate]:
     return needed
 
 
+def require_scopes(access: Access) -> None:
+    """Suggesting searches roles and counts Tasks: FORBIDDEN before any request without it."""
+    access.require("PractitionerRole", LIST)
+    access.require("Practitioner", READ)
+    access.require("Task", LIST)
+
+
 async def suggest(
     ctx: Context, task: Resource, first: int, *, at: datetime | None = None
 ) -> list[tuple[Candidate, Resource]]:
@@ -124,10 +131,7 @@ async def suggest(
     ``_summary=count`` per candidate whose rank depends on it, all concurrent where they can
     be; none grows with how many Tasks anyone owns.
     """
-    access = ctx.access
-    access.require("PractitionerRole", LIST)
-    access.require("Practitioner", READ)
-    access.require("Task", LIST)
+    require_scopes(ctx.access)
     moment = at or datetime.now(UTC)
     zone = ctx.settings.clinic_zone
     roles, patient = await asyncio.gather(_roles(ctx, task), _patient(ctx, task))
@@ -164,6 +168,12 @@ async def suggest(
         for c in counted
     )
     return [(c, found[c.practitioner_id]) for c in ranked[:first]]
+
+
+async def first_choice(ctx: Context, task: Resource) -> dict[str, Any] | None:
+    """The owner routeTask gives ``task`` to: its first suggestion, or None."""
+    best = await suggest(ctx, task, 1)
+    return {"reference": f"Practitioner/{best[0][0].practitioner_id}"} if best else None
 
 
 def as_suggestion(candidate: Candidate, practitioner: Resource) -> AssigneeSuggestion:

@@ -13,6 +13,7 @@ from gateway.fhir import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Ref, Resour
 from gateway.limits import NOTE_ATTEMPTS
 from gateway.schema import arguments
 from gateway.schema.arguments import Element, argument_id
+from gateway.schema.assignees import first_choice, require_scopes
 from gateway.schema.context import Info
 from gateway.schema.enums import TaskIntent, TaskStatus
 from gateway.schema.inputs import (
@@ -382,6 +383,28 @@ class Mutation:
         self, info: Info, id: TaskId, expected_version: ExpectedVersion = strawberry.UNSET
     ) -> Task:
         return await _change(info, id, Release(), expected_version)
+
+    @strawberry.mutation(
+        description=(
+            "Assigns the Task to its first suggested assignee (Task.suggestedAssignees), with "
+            "If-Match on the version read. ROUTING_NO_CANDIDATE when nobody fits; "
+            "ALREADY_CLAIMED when it has an owner (also for the losers of concurrent routes); "
+            "a closed Task is TASK_CLOSED."
+        )
+    )
+    async def route_task(
+        self, info: Info, id: TaskId, expected_version: ExpectedVersion = strawberry.UNSET
+    ) -> Task:
+        target, version = _target(id, expected_version)
+        ctx = info.context
+        ctx.access.require("Task", CHANGE)
+        require_scopes(ctx.access)
+
+        async def choose(task: Resource) -> Element | None:
+            return await first_choice(ctx, task)
+
+        written = await _writer(info).route(target, choose, expected_version=version)
+        return _answer(info, written)
 
     @strawberry.mutation(
         description=(

@@ -1,7 +1,8 @@
 """decide(): every kind of change to an existing Task, checked and applied in one pure step.
 
 The refusals come in the order the README's Errors section promises: TASK_CLOSED, then
-VERSION_CONFLICT for a stale expectedVersion, then ALREADY_CLAIMED, then the status rules.
+VERSION_CONFLICT for a stale expectedVersion, then ALREADY_CLAIMED (or ROUTING_NO_CANDIDATE),
+then the status rules.
 The writer (gateway.writes) reads the Task, calls decide() and writes what it returns; None
 means nothing to write.
 """
@@ -12,7 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.errors import AlreadyClaimedError, TaskClosedError, VersionConflictError
+from gateway.errors import (
+    AlreadyClaimedError,
+    RoutingNoCandidateError,
+    TaskClosedError,
+    VersionConflictError,
+)
 from gateway.fhir import Ref, Resource, version_of
 from gateway.workflow.edits import (
     edit_elements,
@@ -51,6 +57,14 @@ class Assign:
 
 
 @dataclass(frozen=True)
+class Route:
+    """Give a Task without an owner to ``owner``, its first suggested assignee; None when
+    nobody fits (ROUTING_NO_CANDIDATE, after every refusal that comes before it)."""
+
+    owner: Element | None
+
+
+@dataclass(frozen=True)
 class Release:
     """Remove the owner; a Task without one is left as it is."""
 
@@ -78,7 +92,7 @@ class ChangeStatus:
     business_status: BusinessStatusChange = field(default=UNCHANGED)
 
 
-TaskChange = Claim | Assign | Release | Update | AddNote | ChangeStatus
+TaskChange = Claim | Assign | Route | Release | Update | AddNote | ChangeStatus
 
 
 def is_closed_for(task: Resource, change: TaskChange) -> bool:
@@ -124,6 +138,12 @@ def _apply(
             return None
         raise AlreadyClaimedError(owner_text(task, base_url))
     if isinstance(change, Assign):
+        return with_owner(task, change.owner)
+    if isinstance(change, Route):
+        if has_owner(task):
+            raise AlreadyClaimedError(owner_text(task, base_url))
+        if change.owner is None:
+            raise RoutingNoCandidateError()
         return with_owner(task, change.owner)
     if isinstance(change, Release):
         return with_owner(task, None)

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
-from gateway.errors import BadUserInputError, VersionConflictError
+from gateway.errors import BadUserInputError, RoutingNoCandidateError, VersionConflictError
 from gateway.fhir import FhirClient, FhirConflictError, Ref, Resource, version_of
 from gateway.limits import NOTE_ATTEMPTS, NOTE_RETRY_PAUSE_S
 from gateway.workflow import (
     AddNote,
     Claim,
     Element,
+    Route,
     TaskChange,
     WorkflowRules,
     as_subtask,
@@ -29,6 +31,8 @@ from gateway.writes.versioned import conflict, current_version, put_if_match, re
 T = TypeVar("T")
 Resolver = Callable[[Sequence[Ref]], Awaitable[Sequence[Resource | None]]]
 """Reads referenced resources in one batch (the request's loader); None where one is missing."""
+Chooser = Callable[[Resource], Awaitable[Element | None]]
+"""The owner a Task should go to (its first suggested assignee); None when nobody fits."""
 Guard = Callable[[Resource, TaskChange], None]
 """Raises when the caller may not make this change to this Task (gateway.auth's Access)."""
 
@@ -100,6 +104,36 @@ class TaskWriter:
         if isinstance(change, Claim):
             return await self._claim(changed, current, change)
         return await put_if_match(self._fhir, self._trail, changed, version, current)
+
+    async def route(
+        self, task_id: str, choose: Chooser, *, expected_version: str | None = None
+    ) -> Resource:
+        """Give the Task to the owner ``choose`` picks for the version read, If-Match on it.
+
+        Every refusal that needs no candidate (TASK_CLOSED, VERSION_CONFLICT, ALREADY_CLAIMED)
+        comes before anyone is looked for; of racing routes one writes and the others get
+        ALREADY_CLAIMED naming the winner.
+        """
+        current = await read_task(self._fhir, task_id)
+        self._guard(current, Route(None))
+        # A dry run without a candidate: only ROUTING_NO_CANDIDATE means "look for one".
+        with contextlib.suppress(RoutingNoCandidateError):
+            self._decide(current, Route(None), expected_version)
+        version = current_version(current)
+        change = Route(await choose(current))
+        routed = self._decide(current, change, expected_version)
+        if routed is None:
+            return current
+        try:
+            return await self._trail.update(routed, if_match=version, previous=current)
+        except FhirConflictError:
+            latest = await read_task(self._fhir, task_id)
+        # A winner that owns it now: ALREADY_CLAIMED naming it; else the Task changed otherwise.
+        self._decide(latest, Route(None) if has_owner(latest) else change, None)
+        raise VersionConflictError(
+            "The Task changed while it was being routed; nothing was written",
+            current_version=version_of(latest),
+        )
 
     async def add_note(self, task_id: str, text: str, author: Element | None) -> Resource:
         """Append a note, re-reading and re-applying it when another write got in first."""

@@ -26,6 +26,7 @@ def test_workflow_surface_is_pinned() -> None:
         "Claim",
         "Element",
         "Release",
+        "Route",
         "TaskChange",
         "UNCHANGED",
         "Update",

@@ -9,6 +9,7 @@ import pytest
 from gateway.errors import (
     AlreadyClaimedError,
     InvalidStatusTransitionError,
+    RoutingNoCandidateError,
     StatusReasonRequiredError,
     TaskClosedError,
     VersionConflictError,
@@ -22,6 +23,7 @@ from gateway.workflow.decisions import (
     ChangeStatus,
     Claim,
     Release,
+    Route,
     TaskChange,
     Update,
     decide,
@@ -38,6 +40,7 @@ CHANGES: dict[str, TaskChange] = {
     "claim": CLAIM_ADA,
     "assign": Assign(BEN),
     "release": Release(),
+    "route": Route(ADA),
     "update": Update({"description": "new words"}),
     "note": AddNote({"text": "called the patient", "time": NOW}),
 }
@@ -81,9 +84,9 @@ def test_every_status_for_every_kind_of_change(kind: str, status: str) -> None:
         }
 
 
-def test_the_table_covers_all_twelve_statuses_and_five_changes() -> None:
+def test_the_table_covers_all_twelve_statuses_and_six_changes() -> None:
     assert len(TASK_STATUSES) == 12
-    assert sorted(CHANGES) == ["assign", "claim", "note", "release", "update"]
+    assert sorted(CHANGES) == ["assign", "claim", "note", "release", "route", "update"]
 
 
 @pytest.mark.parametrize("status", sorted(set(TASK_STATUSES) - CLOSED))
@@ -134,3 +137,26 @@ def test_an_invalid_transition_comes_before_a_missing_reason() -> None:
         decide(task("requested"), ChangeStatus("on-hold"), now=NOW, rules=RULES)
     with pytest.raises(StatusReasonRequiredError):
         decide(task("ready"), ChangeStatus("on-hold"), now=NOW, rules=RULES)
+
+
+def test_a_route_gives_an_unowned_task_to_the_candidate() -> None:
+    written = decide(task("requested"), Route(ADA), now=NOW, rules=RULES)
+    assert written is not None
+    assert (written["owner"], written["status"]) == (ADA, "requested")
+
+
+@pytest.mark.parametrize("candidate", [ADA, None])
+def test_routing_an_owned_task_is_already_claimed_candidate_or_not(candidate: Any) -> None:
+    with pytest.raises(AlreadyClaimedError) as caught:
+        decide(task("ready", owner=BEN), Route(candidate), now=NOW, rules=RULES)
+    assert caught.value.extensions == {"currentOwner": "Practitioner/ben"}
+
+
+def test_routing_without_a_candidate_comes_last() -> None:
+    with pytest.raises(RoutingNoCandidateError) as caught:
+        decide(task("ready"), Route(None), now=NOW, rules=RULES, expected_version="3")
+    assert caught.value.graphql_extensions() == {"code": "ROUTING_NO_CANDIDATE"}
+    with pytest.raises(TaskClosedError):
+        decide(task("completed"), Route(None), now=NOW, rules=RULES, expected_version="1")
+    with pytest.raises(VersionConflictError):
+        decide(task("ready"), Route(None), now=NOW, rules=RULES, expected_version="1")
