@@ -23,6 +23,7 @@ from gateway.routing import (
     role_matches,
 )
 from gateway.schema.context import Context
+from gateway.schema.licensure_screen import patient_of
 from gateway.schema.resources import Practitioner, PractitionerRole
 from gateway.schema.task_filter import escape
 
@@ -84,12 +85,8 @@ async def _roles(ctx: Context, task: Resource) -> list[Resource]:
 
 
 async def _patient(ctx: Context, task: Resource) -> Resource | None:
-    subject = task.get("for")
-    text = subject.get("reference") if isinstance(subject, dict) else None
-    ref = try_parse_reference(text, base_url=ctx.fhir.base_url)
-    if ref is None or ref.type != "Patient":
-        return None
-    return await ctx.loaders.resource_by_ref.load(ref)
+    ref = patient_of(task, ctx.fhir.base_url)
+    return None if ref is None else await ctx.loaders.resource_by_ref.load(ref)
 
 
 async def _open_tasks(ctx: Context, practitioner_id: str) -> int:

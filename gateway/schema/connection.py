@@ -39,7 +39,7 @@ class TaskConnection:
             nodes=[edge.node for edge in edges],
             page_info=PageInfo(
                 has_next_page=page.has_next,
-                end_cursor=edges[-1].cursor if edges else None,
+                end_cursor=page.resume or (edges[-1].cursor if edges else None),
             ),
             total_count=page.total,
         )

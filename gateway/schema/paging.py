@@ -29,6 +29,8 @@ class PageResult:
     has_next: bool = False
     total: int | None = None
     included: list[Resource] = field(default_factory=list)
+    # Where the next page starts when items were left out after reading: the last item read.
+    resume: str | None = None
 
 
 def check_first(first: int | None) -> int:

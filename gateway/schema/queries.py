@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import strawberry
@@ -16,6 +17,7 @@ from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Info
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
+from gateway.schema.licensure_screen import PATIENT_INCLUDE, licensure_screen
 from gateway.schema.paging import check_first
 from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
@@ -90,7 +92,10 @@ class Query(CallerQueries, AnalyticsQueries):
             "practitioner's active PractitionerRoles; most urgent first (stat, asap, urgent, "
             "routine; no priority counts as routine), then soonest due (no due date last), "
             f"then id. first: 1..{MAX_PAGE_SIZE}. An unknown practitioner is NOT_FOUND; left "
-            "out: the caller's queue."
+            "out: the caller's queue. While licensure applies, a Task whose patient has a "
+            "state is in the queue only when the practitioner holds a license valid now for "
+            "one of the patient's states; a page may then hold fewer than `first` Tasks, and "
+            "pages still never repeat or skip one."
         )
     )
     async def task_queue(
@@ -106,6 +111,15 @@ class Query(CallerQueries, AnalyticsQueries):
         after: Annotated[
             str | None, strawberry.argument(description="endCursor of the previous page.")
         ] = None,
+        ignore_licensure: Annotated[
+            bool | None,
+            strawberry.argument(
+                description=(
+                    "true: also Tasks for patients in states where the practitioner holds no "
+                    "license valid now (GATEWAY_QUEUE_LICENSURE=false does this for everyone)."
+                )
+            ),
+        ] = False,
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
@@ -131,7 +145,13 @@ class Query(CallerQueries, AnalyticsQueries):
         tokens = role_tokens(roles.matches)
         if not tokens:
             return TaskConnection.empty()
-        return await read_page(info, profile, queue_segments(tokens, profile), first, after)
+        segments = queue_segments(tokens, profile)
+        if ignore_licensure or not ctx.settings.queue_licensure:
+            return await read_page(info, profile, segments, first, after)
+        screen = licensure_screen(ctx, person, datetime.now(UTC))
+        return await read_page(
+            info, profile, segments, first, after, screen=screen, also_include=PATIENT_INCLUDE
+        )
 
     @strawberry.field(description="Read any resource by 'Type/id'; null when it does not exist.")
     async def resource(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from gateway.fhir import Resource
 from gateway.schema.arguments import argument_ref
@@ -13,6 +13,8 @@ from gateway.server_profile import ServerProfile
 
 Params = list[tuple[str, str]]
 Keep = Callable[[Resource], bool]
+Screen = Callable[[list[Resource]], Awaitable[list[bool]]]
+"""Like Keep, for a whole page at once, where deciding needs a read (the patients' states)."""
 
 
 def escape(value: str) -> str:

@@ -13,6 +13,7 @@ from gateway.schema.selection import connection_node_fields
 from gateway.schema.task_filter import (
     Keep,
     Params,
+    Screen,
     due_date_check,
     filter_params,
     sort_param,
@@ -36,6 +37,8 @@ async def read_page(
     first: int,
     after: str | None,
     keep: Keep | None = None,
+    screen: Screen | None = None,
+    also_include: str | None = None,
 ) -> TaskConnection:
     ctx: Context = info.context
     # A patient-facing caller's lists are bounded in the FHIR query itself, so pages stay
@@ -45,6 +48,8 @@ async def read_page(
     node_fields, want_total = connection_node_fields(info.selected_fields)
     wanted = node_fields & set(_INCLUDES) if profile.honours_include else set()
     includes = [("_include", _INCLUDES[name]) for name in sorted(wanted)]
+    if also_include and profile.honours_include and ("_include", also_include) not in includes:
+        includes.append(("_include", also_include))
     search = SegmentedSearch(
         ctx.fhir,
         ctx.cursors,
@@ -56,11 +61,18 @@ async def read_page(
         on_include_refused=ctx.profiles.include_refused,
     )
     page: PageResult = await search.read(after)
-    if keep is not None:
-        # Cursors still name positions on the server, so dropping items keeps paging sound.
-        page.items = [(resource, cursor) for resource, cursor in page.items if keep(resource)]
-    ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
     ctx.loaders.resource_by_ref.prime_resources(page.included)
+    if (keep is not None or screen is not None) and page.items:
+        # Cursors still name positions on the server, so dropping items keeps paging sound;
+        # the next page starts after the last item read, kept or not.
+        page.resume = page.items[-1][1]
+        verdicts = await screen([r for r, _ in page.items]) if screen else None
+        page.items = [
+            item
+            for index, item in enumerate(page.items)
+            if (keep is None or keep(item[0])) and (verdicts is None or verdicts[index])
+        ]
+    ctx.loaders.resource_by_ref.prime_resources([r for r, _ in page.items])
     return TaskConnection.from_page(page)
 
 
