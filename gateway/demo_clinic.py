@@ -46,6 +46,45 @@ STAFF = [
     ("Hannah", "Berg", PA, CARDIOLOGY),
 ]
 REQUESTER_ROLES = {DOCTOR, NP, PA}
+
+# Licensure (Da Vinci Plan-Net practitioner-qualification, as gateway/routing/licensure.py
+# reads it). The clinic sits near the Massachusetts line and sees patients from neighbouring
+# states; its patients' home states repeat in this pattern (None: no address on file).
+PLAN_NET_QUALIFICATION = (
+    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/practitioner-qualification"
+)
+USPS = "https://www.usps.com/"
+DEGREE_SYSTEM = "http://terminology.hl7.org/CodeSystem/v2-0360"
+DEGREES = {"MD": "Doctor of Medicine", "NP": "Nurse Practitioner", "RN": "Registered Nurse",
+           "PA": "Physician Assistant"}
+HOME_STATES = ["MA", "RI", "MA", "NH", None, "MA", "NY", "RI", "MA", None]
+CITIES = {"MA": "Fall River", "RI": "Providence", "NH": "Nashua", "NY": "Albany"}
+BOARDS = {"MA": "Massachusetts Board of Registration", "RI": "Rhode Island Department of Health",
+          "NH": "New Hampshire Office of Professional Licensure and Certification",
+          "NY": "New York State Office of the Professions"}
+# Staff number: (degree, states licensed now, {state: the day an expired license ended}).
+# Current licenses have no end, so the demo keeps working whenever it is run. Staff without
+# a state license carry the clinic's authorization for the states it serves, since the
+# licensure rule applies to every queue.
+LICENSES = {1: ("MD", ["MA", "RI"], {"NY": "2025-06-30"}), 2: ("MD", ["MA", "NY"], {}),
+            3: ("NP", ["MA", "NH"], {"RI": "2026-03-31"}), 4: ("RN", ["MA", "RI", "NH"], {}),
+            5: ("RN", ["MA"], {"NH": "2025-12-31"}), 10: ("PA", ["MA"], {"RI": "2026-09-30"})}
+AUTHORIZED_STATES = ["MA", "RI", "NH", "NY"]
+
+# Availability (read in GATEWAY_CLINIC_TIMEZONE; the clinic keeps Eastern time). Role number:
+# [(days, start, end)]; an end before the start runs past midnight (James Whitfield's nights).
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+HOURS = {1: [(WEEKDAYS, "08:00:00", "17:00:00")],
+         2: [(["mon", "wed", "thu"], "08:00:00", "16:00:00")],
+         3: [(WEEKDAYS, "09:00:00", "17:30:00")],
+         4: [(WEEKDAYS, "07:00:00", "15:00:00")],
+         5: [(["sun", "mon", "tue", "wed", "thu"], "19:00:00", "07:00:00")],
+         6: [(WEEKDAYS, "09:00:00", "17:00:00")], 7: [(WEEKDAYS, "08:00:00", "16:00:00")],
+         8: [(["mon", "tue", "wed", "thu"], "09:00:00", "17:00:00")],
+         9: [(WEEKDAYS, "10:00:00", "18:00:00")],
+         10: [(["mon", "tue", "wed"], "08:00:00", "16:00:00"), (["sat"], "09:00:00", "13:00:00")]}
+# Role number: (why, from, to): Daniel Reyes is at a cardiology conference.
+AWAY = {2: ("Cardiology conference", "2026-12-07T00:00:00-05:00", "2026-12-11T23:59:59-05:00")}
 # An extra role that has ended (James Whitfield used to coordinate care), so queue
 # filtering on active roles has something to leave out.
 ENDED_ROLE = (5, COORDINATOR)
@@ -117,10 +156,18 @@ def demo_clinic() -> list[Resource]:
     rng = random.Random(SEED)  # noqa: S311 - demo data, not a secret
     staff = [_practitioner(n, given, family, role) for n, (given, family, role, _) in
              enumerate(STAFF, 1)]  # fmt: skip
+    for n, person in enumerate(staff, 1):
+        person["qualification"] = _qualifications(n)
     roles = [_role(n, staff[n - 1], role, specialty, active=True)
              for n, (_, _, role, specialty) in enumerate(STAFF, 1)]  # fmt: skip
     roles.append(_role(len(roles) + 1, staff[ENDED_ROLE[0] - 1], ENDED_ROLE[1], None, False))
     patients = [_patient(n, rng) for n in range(1, 51)]
+    for n, patient in enumerate(patients, 1):
+        # Tables, not the seeded generator, so every other generated value stays as it was.
+        state = HOME_STATES[(n - 1) % len(HOME_STATES)]
+        if state:
+            patient["address"] = [{"use": "home", "city": CITIES[state], "state": state,
+                                   "country": "US"}]  # fmt: skip
     questionnaires = [
         {"resourceType": "Questionnaire", "id": f"demo-questionnaire-{key}", "status": "active",
          "title": title} for key, title in QUESTIONNAIRES
@@ -260,7 +307,47 @@ def _role(
     }
     if specialty:
         role["specialty"] = [_concept(SNOMED, specialty, SPECIALTIES[specialty])]
+    if n in HOURS:
+        role["availableTime"] = [
+            {"daysOfWeek": days, "availableStartTime": start, "availableEndTime": end}
+            for days, start, end in HOURS[n]
+        ]
+    if n in AWAY:
+        why, start, end = AWAY[n]
+        role["notAvailable"] = [{"description": why, "during": {"start": start, "end": end}}]
     return role
+
+
+def _qualifications(n: int) -> list[Resource]:
+    """Practitioner ``n``'s licenses (current, then expired), or the clinic's authorization."""
+    if n not in LICENSES:
+        authorization = {"text": "Authorized to work for the clinic's patients"}
+        return [_qualification(authorization, ORG, AUTHORIZED_STATES, {"start": "2024-01-01"})]
+    degree, current, expired = LICENSES[n]
+    code = _concept(DEGREE_SYSTEM, degree, DEGREES[degree])
+    board = {state: {"display": BOARDS[state]} for state in [*current, *expired]}
+    return [
+        *(_qualification(code, board[s], [s], {"start": "2020-07-01"}) for s in current),
+        *(
+            _qualification(code, board[s], [s], {"start": "2021-07-01", "end": end})
+            for s, end in expired.items()
+        ),
+    ]
+
+
+def _qualification(
+    code: dict[str, Any], issuer: dict[str, str], states: list[str], period: dict[str, str]
+) -> Resource:
+    where = [
+        {"url": "whereValid", "valueCodeableConcept": {"coding": [{"system": USPS, "code": s}]}}
+        for s in states
+    ]
+    return {
+        "extension": [{"url": PLAN_NET_QUALIFICATION, "extension": where}],
+        "code": code,
+        "period": period,
+        "issuer": issuer,
+    }
 
 
 def _patient(n: int, rng: random.Random) -> Resource:

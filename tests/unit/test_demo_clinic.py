@@ -3,17 +3,29 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from gateway.demo_clinic import ANCHOR, SNOMED, demo_clinic
 from gateway.fhir.datetimes import parse_datetime
+from gateway.routing import (
+    available_at,
+    licensed_for,
+    licensed_states,
+    parse_moment,
+    patient_states,
+    performer_codings,
+    role_matches,
+)
 from gateway.workflow.status_reason import has_valid_reason
 from gateway.workflow.statuses import TASK_STATUSES
 
 Resource = dict[str, Any]
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 QUEUE_STATUSES = {"requested", "received", "accepted", "ready"}
+CLOSED = {"completed", "failed", "cancelled", "rejected", "entered-in-error"}
+EASTERN = ZoneInfo("America/New_York")
 
 
 @pytest.fixture(scope="module")
@@ -188,24 +200,130 @@ def test_subtask_trees(tasks: list[Resource]) -> None:
     assert 3 <= len(roots_with_children) <= 10
 
 
-def test_work_queue_has_content(clinic: list[Resource], tasks: list[Resource]) -> None:
-    active_codes: dict[str, set[tuple[str, str]]] = {}
-    for role in clinic:
-        if role["resourceType"] == "PractitionerRole" and role["active"]:
-            codes = _codes(role["code"]) | _codes(role.get("specialty", []))
-            active_codes.setdefault(role["practitioner"]["reference"], set()).update(codes)
-    queues = {
-        practitioner: [
-            task
-            for task in tasks
-            if task["status"] in QUEUE_STATUSES
-            and "owner" not in task
-            and _codes(task["performerType"]) & codes
-        ]
-        for practitioner, codes in active_codes.items()
+def _by_ref(clinic: list[Resource]) -> dict[str, Resource]:
+    return {_key(resource): resource for resource in clinic}
+
+
+def _queue(clinic: list[Resource], practitioner: str, *, licensure: bool) -> list[str]:
+    """The Task ids in a practitioner's queue at the anchor, as taskQueue's rules say."""
+    by_ref = _by_ref(clinic)
+    licensed = licensed_states(by_ref[practitioner], ANCHOR, EASTERN)
+    roles = [
+        r
+        for r in clinic
+        if r["resourceType"] == "PractitionerRole"
+        and r["active"]
+        and r["practitioner"]["reference"] == practitioner
+    ]
+    return [
+        task["id"]
+        for task in clinic
+        if task["resourceType"] == "Task"
+        and task["status"] in QUEUE_STATUSES
+        and "owner" not in task
+        and any(role_matches(role, performer_codings(task)) for role in roles)
+        and not (
+            licensure
+            and licensed_for(licensed, patient_states(by_ref[task["for"]["reference"]])) is False
+        )
+    ]
+
+
+def test_work_queue_has_content(clinic: list[Resource]) -> None:
+    holders = {
+        role["practitioner"]["reference"]
+        for role in clinic
+        if role["resourceType"] == "PractitionerRole" and role["active"]
     }
+    queues = {p: _queue(clinic, p, licensure=True) for p in holders}
     assert sum(map(len, queues.values())) >= 30
+    # Licensure leaves every practitioner work to do.
     assert all(queues.values()), {p: len(q) for p, q in queues.items()}
+
+
+def test_licensure_shows_in_the_queues(clinic: list[Resource]) -> None:
+    practitioners = [r for r in clinic if r["resourceType"] == "Practitioner"]
+    shrunk = [
+        p["id"]
+        for p in practitioners
+        if len(_queue(clinic, _key(p), licensure=True))
+        < len(_queue(clinic, _key(p), licensure=False))
+    ]
+    assert len(shrunk) >= 3, shrunk
+    # Hannah Berg's Rhode Island license has expired: only Massachusetts is valid.
+    berg = _by_ref(clinic)["Practitioner/demo-prac-10"]
+    assert licensed_states(berg, ANCHOR, EASTERN) == {"MA"}
+
+
+def test_licenses_span_states_and_some_have_expired(clinic: list[Resource]) -> None:
+    practitioners = [r for r in clinic if r["resourceType"] == "Practitioner"]
+    named: set[str] = set()
+    expired = 0
+    for person in practitioners:
+        valid = licensed_states(person, ANCHOR, EASTERN)
+        assert valid, person["id"]
+        ever = licensed_states(person, _at("2024-01-01T12:00:00Z"), EASTERN)
+        expired += bool(ever - valid)
+        named |= valid
+    assert named == {"MA", "RI", "NH", "NY"}
+    assert expired >= 3
+
+
+def test_patients_have_home_states_and_some_have_none(clinic: list[Resource]) -> None:
+    states = Counter(
+        min(patient_states(p), default=None) for p in clinic if p["resourceType"] == "Patient"
+    )
+    assert {"MA", "RI", "NH", "NY"} <= set(states)
+    assert states[None] >= 5
+
+
+def test_routing_has_work_for_every_case(clinic: list[Resource]) -> None:
+    """Open unowned Tasks for a patient without a state, with one candidate, with several,
+    and with none (routeTask's ROUTING_NO_CANDIDATE)."""
+    by_ref = _by_ref(clinic)
+    roles = [r for r in clinic if r["resourceType"] == "PractitionerRole" and r["active"]]
+    counts: Counter[int] = Counter()
+    stateless = 0
+    for task in clinic:
+        if task["resourceType"] != "Task" or "owner" in task or task["status"] in CLOSED:
+            continue
+        states = patient_states(by_ref[task["for"]["reference"]])
+        stateless += not states
+        candidates = {
+            role["practitioner"]["reference"]
+            for role in roles
+            if role_matches(role, performer_codings(task))
+            and licensed_for(
+                licensed_states(by_ref[role["practitioner"]["reference"]], ANCHOR, EASTERN), states
+            )
+            is not False
+        }
+        counts[min(len(candidates), 2)] += 1
+    assert stateless and counts[0] and counts[1] and counts[2], (stateless, counts)
+
+
+@pytest.mark.parametrize(
+    ("role", "at", "available"),
+    [
+        ("demo-role-01", "2026-12-01T10:00:00-05:00", True),  # a Tuesday morning
+        ("demo-role-01", "2026-12-01T23:00:00-05:00", False),
+        ("demo-role-01", "2026-12-05T10:00:00-05:00", False),  # Saturday
+        ("demo-role-05", "2026-12-01T10:00:00-05:00", False),  # nights only
+        ("demo-role-05", "2026-12-01T23:00:00-05:00", True),
+        ("demo-role-05", "2026-12-02T01:30:00-05:00", True),  # past midnight
+        ("demo-role-05", "2026-12-04T23:00:00-05:00", False),  # no Friday night shift
+        ("demo-role-02", "2026-12-02T10:00:00-05:00", True),
+        ("demo-role-02", "2026-12-09T10:00:00-05:00", False),  # at the conference
+        ("demo-role-11", "2026-12-01T10:00:00-05:00", False),  # the ended role
+    ],
+)
+def test_availability_at_the_readme_moments(
+    clinic: list[Resource], role: str, at: str, available: bool
+) -> None:
+    resource = _by_ref(clinic)[f"PractitionerRole/{role}"]
+    assert available_at(resource, parse_moment(at), EASTERN) is available
+    # These moments give the same answers in the default zone, UTC, as the README says.
+    assert available_at(resource, parse_moment(at), ZoneInfo("UTC")) is available
 
 
 def test_the_ended_role_is_not_covered_by_an_active_one(clinic: list[Resource]) -> None:
