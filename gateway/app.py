@@ -69,7 +69,10 @@ def _guarded(app: ASGIApp, runtime: Runtime, *, page: bool) -> ASGIApp:
     """``app`` behind authentication when callers must present a token."""
     if not runtime.authenticator.enabled:
         return app
-    return Authentication(app, runtime.authenticator, runtime.metrics, page_is_public=page)
+    # Only /graphql keeps a patient-facing caller inside its compartment.
+    return Authentication(
+        app, runtime.authenticator, runtime.metrics, page_is_public=page, patients_allowed=page
+    )
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -37,6 +37,10 @@ def configure_logging(level: str) -> None:
     root.propagate = False
 
 
+# Methods named in logs and metric labels; any other is "other", so labels stay bounded.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class RequestIdMiddleware:
     """Tags each HTTP request with an id (the client's X-Request-ID if sane) and logs its outcome.
 
@@ -74,9 +78,10 @@ class RequestIdMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = route_label(scope["path"])
-            log.info("%s %s %d %.1fms", scope["method"], route, status, elapsed * 1000)
+            method = scope["method"] if scope["method"] in _METHODS else "other"
+            log.info("%s %s %d %.1fms", method, route, status, elapsed * 1000)
             if self.on_response is not None:
-                self.on_response(scope["method"], route, status, elapsed)
+                self.on_response(method, route, status, elapsed)
             request_id_var.reset(token)
 
 

@@ -12,11 +12,32 @@ What it decides (behaviour.md "Identity and scopes"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from gateway.auth.caller import ANONYMOUS, Caller
 from gateway.auth.scopes import Letter, missing_scope
 from gateway.errors import BadUserInputError, ForbiddenError, NotFoundError, UnauthenticatedError
 from gateway.fhir import Ref, Resource, try_parse_reference
+
+# Resource types that hold no one patient's data: a patient-facing caller may read them
+# (its scopes permitting). Every other type must point at the caller's patient.
+_NOT_PATIENT_DATA: Final = frozenset(
+    {
+        "Practitioner",
+        "PractitionerRole",
+        "Organization",
+        "Location",
+        "HealthcareService",
+        "Questionnaire",
+        "PlanDefinition",
+        "ActivityDefinition",
+        "Medication",
+        "CodeSystem",
+        "ValueSet",
+    }
+)
+# Where resources commonly name their patient (the Patient compartment's usual parameters).
+_PATIENT_ELEMENTS: Final = ("subject", "patient", "for", "beneficiary")
 
 # Letters of the operations (behaviour.md): lists and queues s, reads r, create c, changes u.
 LIST: Letter = "s"
@@ -66,13 +87,18 @@ class Access:
         if self.patient is None:
             return True
         kind = resource.get("resourceType")
-        if kind == "Task":
-            subject = resource.get("for")
-            text = subject.get("reference") if isinstance(subject, dict) else None
-            return try_parse_reference(text, base_url=self.base_url) == self.patient
         if kind == "Patient":
             return resource.get("id") == self.patient.id
-        return True
+        if kind in _NOT_PATIENT_DATA:
+            return True
+        # Fail closed: a Task by its `for`, anything else by the element naming its patient;
+        # a resource that names none (a Provenance, a Group) is not the patient's to see.
+        names = ("for",) if kind == "Task" else _PATIENT_ELEMENTS
+        return any(self._names_patient(resource.get(name)) for name in names)
+
+    def _names_patient(self, element: object) -> bool:
+        text = element.get("reference") if isinstance(element, dict) else None
+        return try_parse_reference(text, base_url=self.base_url) == self.patient
 
     def check_task_change(self, task: Resource, *, status_only: bool) -> None:
         """NOT_FOUND for a Task outside the compartment; FORBIDDEN for a change a patient

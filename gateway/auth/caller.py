@@ -48,6 +48,11 @@ def caller_from_claims(claims: Mapping[str, Any], *, user_claim: str = "fhirUser
     reference = _user(claims.get(user_claim), user_claim)
     if reference is None and context_of(scopes, patient=patient is not None) != "system":
         raise invalid(f"the token names no caller (no {user_claim} claim)")
+    if patient is None and reference is not None and reference.type == "Patient":
+        # A patient signed in to a portal: bound to their own compartment, claim or not.
+        patient = reference
+    if patient is None and any(scope.startswith("patient/") for scope in scopes):
+        raise invalid("the token has patient/ scopes but no patient claim")
     expires = claims.get("exp")
     return Caller(
         reference=reference,
@@ -55,8 +60,17 @@ def caller_from_claims(claims: Mapping[str, Any], *, user_claim: str = "fhirUser
         scopes=scopes,
         client_id=_text(claims.get("client_id")) or _text(claims.get("azp")),
         subject=_text(claims.get("sub")),
-        expires_at=None if expires is None else datetime.fromtimestamp(expires, UTC),
+        expires_at=_instant(expires),
     )
+
+
+def _instant(value: object) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)  # type: ignore[arg-type]
+    except (OverflowError, OSError, ValueError, TypeError):
+        raise invalid("the token's exp claim is not a time") from None
 
 
 def _text(value: object) -> str | None:

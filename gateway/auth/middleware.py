@@ -7,7 +7,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.caller import ANONYMOUS, Caller
-from gateway.errors import GatewayError, UnauthenticatedError
+from gateway.errors import ForbiddenError, GatewayError, UnauthenticatedError
 from gateway.metrics import Metrics
 from gateway.refusals import refusal
 
@@ -26,7 +26,8 @@ class Authentication:
     A missing, expired or invalid token is HTTP 401 with ``WWW-Authenticate: Bearer`` and an
     UNAUTHENTICATED error, and the request goes no further (so no FHIR request is made).
     With ``page_is_public``, a browser's GET for the GraphiQL page needs no token: the page
-    holds no data, and every operation it sends carries one.
+    holds no data, and every operation it sends carries one. Without ``patients_allowed``, a
+    patient-facing token is FORBIDDEN (an API that cannot keep it inside its compartment).
     """
 
     def __init__(
@@ -36,11 +37,13 @@ class Authentication:
         metrics: Metrics,
         *,
         page_is_public: bool = False,
+        patients_allowed: bool = True,
     ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.metrics = metrics
         self.page_is_public = page_is_public
+        self.patients_allowed = patients_allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._is_page(scope):
@@ -59,6 +62,11 @@ class Authentication:
         except GatewayError as exc:
             # The issuer's keys cannot be fetched: nobody can be checked right now.
             await refusal(exc, 503, self.metrics)(scope, receive, send)
+            return
+        if caller.patient is not None and not self.patients_allowed:
+            # The raw FHIR API knows no compartment: a patient-facing token gets none of it.
+            refused = ForbiddenError("A patient-facing token cannot use this API", reason="patient")
+            await refusal(refused, 403, self.metrics)(scope, receive, send)
             return
         scope.setdefault("state", {})[CALLER_KEY] = caller
         await self.app(scope, receive, send)

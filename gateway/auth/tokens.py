@@ -19,6 +19,10 @@ ALGORITHMS = ("RS256", "RS384", "ES256", "ES384")
 LEEWAY_SECONDS = 60
 
 
+# Header `typ` values of access tokens: RFC 9068's, and plain JWT (most providers).
+_ACCESS_TOKEN_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+
+
 class TokenVerifier:
     """Checks a compact JWT and returns its claims; UNAUTHENTICATED (expired or invalid) if not."""
 
@@ -42,6 +46,9 @@ class TokenVerifier:
             raise invalid("the bearer token is not a JWT") from None
         if header.get("alg") not in ALGORITHMS:
             raise invalid("the bearer token's signature algorithm is not accepted")
+        if str(header.get("typ", "JWT")).lower() not in _ACCESS_TOKEN_TYPES:
+            # RFC 9068: an access token says so; an ID token or a logout token is not one.
+            raise invalid("the bearer token is not an access token")
         kid = header.get("kid")
         if kid is not None and not isinstance(kid, str):
             raise invalid("the bearer token names no usable key")

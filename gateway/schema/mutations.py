@@ -183,7 +183,9 @@ def _writer(info: Info) -> TaskWriter:
     access = ctx.access
 
     def guard(task: Resource, change: TaskChange) -> None:
-        access.check_task_change(task, status_only=isinstance(change, ChangeStatus))
+        # A patient moves the status of its own Task; the clinic's funnel step is not theirs.
+        status_only = isinstance(change, ChangeStatus) and change.business_status is UNCHANGED
+        access.check_task_change(task, status_only=status_only)
 
     async def atomic() -> bool:
         return (await ctx.profiles.get(ctx.fhir)).atomic_transactions

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gateway.fhir import Ref
-from tests.conftest import Gateway
+from tests.conftest import Gateway, running_gateway, settings_for
 from tests.e2e.builders import practitioner, put_all, referenced, role, task
 from tests.oidc_provider import OidcProvider
 
@@ -48,6 +48,9 @@ def bad_tokens(provider: OidcProvider) -> dict[str, tuple[str | None, str]]:
         "unknown kid": (provider.mint(kid=stray), "invalid"),
         "no fhirUser": (provider.mint(claims(fhirUser=None)), "invalid"),
         "not a bearer": ("Basic dXNlcjpwYXNz", "missing"),
+        "an ID token": (provider.mint(header={"typ": "id_token+jwt"}), "invalid"),
+        "patient scopes, no patient": (provider.mint(claims(scope="patient/Task.rs")), "invalid"),
+        "exp out of range": (provider.mint(claims(exp=10**20)), "invalid"),
     }
 
 
@@ -122,7 +125,7 @@ SCOPED = [
     ("user/Task.u", 'mutation { createTask(input: {}) { id } }', "user/Task.c"),
     ("user/*.write", 'mutation { createTask(input: {}) { id } }', None),
     ("user/Task.*", 'mutation { addTaskNote(id: "t1", text: "hi") { id } }', None),
-    ("patient/Task.rs", 'mutation { claimTask(id: "t1") { id } }', "user/Task.u"),
+    ("system/Task.rs", 'mutation { releaseTask(id: "t1") { id } }', "system/Task.u"),
 ]  # fmt: skip
 
 
@@ -168,8 +171,6 @@ async def test_a_reference_the_token_may_not_read_is_null_and_the_rest_stands(
 async def test_scope_checks_can_be_turned_off(
     request: pytest.FixtureRequest, oidc_provider: OidcProvider
 ) -> None:
-    from tests.conftest import running_gateway, settings_for
-
     settings = settings_for(
         "embedded",
         auth_mode="jwt",
@@ -393,3 +394,82 @@ async def test_a_patient_creates_no_tasks_even_with_the_scope(
         body = (await post(secured, "mutation { createTask(input: {}) { id } }")).json()
     assert errors_of(body)[0]["extensions"] == {"code": "FORBIDDEN", "reason": "patient"}
     assert secured.requests == []
+
+
+async def test_a_patient_token_reads_no_other_patients_data_of_any_type(
+    secured: Gateway, oidc_provider: OidcProvider
+) -> None:
+    observation = {
+        "resourceType": "Observation",
+        "id": "obs-theirs",
+        "status": "final",
+        "code": {"text": "HbA1c"},
+        "subject": {"reference": "Patient/pt2"},
+    }
+    mine = {**observation, "id": "obs-mine", "subject": {"reference": "Patient/pt1"}}
+    await put_all(secured.fhir, [*referenced(), observation, mine])
+    claims = oidc_provider.claims(fhirUser="Patient/pt1", patient="pt1", scope="patient/*.rs")
+    use(secured, oidc_provider.mint(claims))
+    query = """
+    query {
+      theirs: resource(reference: "Observation/obs-theirs") { id }
+      mine: resource(reference: "Observation/obs-mine") { id }
+      other: resource(reference: "Patient/pt2") { id }
+      doctor: resource(reference: "Practitioner/ada") { id }
+    }
+    """
+    data = (await post(secured, query)).json()["data"]
+    assert data == {
+        "theirs": None,
+        "mine": {"id": "obs-mine"},
+        "other": None,
+        "doctor": {"id": "ada"},
+    }
+
+
+async def test_a_portal_patient_without_a_patient_claim_is_kept_to_its_own_tasks(
+    secured: Gateway, oidc_provider: OidcProvider
+) -> None:
+    await put_all(secured.fhir, compartment_data())
+    claims = oidc_provider.claims(fhirUser="Patient/pt1", scope="user/Task.rs")
+    use(secured, oidc_provider.mint(claims))
+    nodes = (await post(secured, QUERY)).json()["data"]["tasks"]["nodes"]
+    assert sorted(node["id"] for node in nodes) == [
+        "child-mine",
+        "grand-mine",
+        "mine",
+        "mine-2",
+        "queued",
+    ]
+
+
+async def test_a_patient_may_not_move_the_clinics_funnel_step(
+    secured: Gateway, oidc_provider: OidcProvider
+) -> None:
+    await put_all(secured.fhir, compartment_data())
+    use(secured, patient_token(oidc_provider))
+    document = (
+        'mutation { updateTaskStatus(id: "mine", status: ACCEPTED, '
+        'businessStatus: {text: "done"}) { id } }'
+    )
+    with secured.counting():
+        body = (await post(secured, document)).json()
+    assert errors_of(body)[0]["extensions"] == {"code": "FORBIDDEN", "reason": "patient"}
+    assert secured.count("PUT") == 0 and secured.count("POST") == 0
+
+
+async def test_the_raw_fhir_api_refuses_patient_tokens(oidc_provider: OidcProvider) -> None:
+    settings = settings_for(
+        "embedded",
+        auth_mode="jwt",
+        auth_issuer=oidc_provider.issuer,
+        auth_audience=oidc_provider.audience,
+    )
+    async with running_gateway(settings, "embedded") as embedded:
+        use(embedded, patient_token(oidc_provider))
+        response = await embedded.client.get("/fhir/R4/Task")
+        assert response.status_code == 403
+        error = response.json()["errors"][0]
+        assert error["extensions"] == {"code": "FORBIDDEN", "reason": "patient"}
+        use(embedded, oidc_provider.mint())
+        assert (await embedded.client.get("/fhir/R4/Task")).status_code == 200
