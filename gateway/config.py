@@ -17,6 +17,13 @@ class Settings(BaseSettings):
 
     fhir_base_url: str | None = None
     fhir_auth_token: SecretStr | None = None
+    fhir_auth: Literal["none", "static", "passthrough", "client_credentials"] | None = None
+    fhir_token_url: str | None = None
+    fhir_client_id: str | None = None
+    fhir_client_secret: SecretStr | None = None
+    fhir_private_key: str | None = None
+    fhir_private_key_id: str | None = None
+    fhir_scopes: str | None = None
     store_path: str = "./data/fhir.sqlite3"
     seed_demo: bool | None = None
     env: Literal["development", "production"] = "development"
@@ -76,6 +83,13 @@ class Settings(BaseSettings):
         "fhir_base_url",
         "fhir_server",
         "fhir_auth_token",
+        "fhir_auth",
+        "fhir_token_url",
+        "fhir_client_id",
+        "fhir_client_secret",
+        "fhir_private_key",
+        "fhir_private_key_id",
+        "fhir_scopes",
         "auth_issuer",
         "auth_audience",
         "auth_jwks_url",
@@ -136,6 +150,32 @@ class Settings(BaseSettings):
                 "of the operations the clients ship with)"
             )
         return self
+
+    @model_validator(mode="after")
+    def _fhir_credentials_complete(self) -> Self:
+        mode = self.effective_fhir_auth
+        if mode == "static" and self.fhir_auth_token is None:
+            raise ValueError("GATEWAY_FHIR_AUTH=static needs GATEWAY_FHIR_AUTH_TOKEN")
+        if mode == "client_credentials":
+            if not (self.fhir_token_url and self.fhir_client_id):
+                raise ValueError(
+                    "GATEWAY_FHIR_AUTH=client_credentials needs GATEWAY_FHIR_TOKEN_URL "
+                    "and GATEWAY_FHIR_CLIENT_ID"
+                )
+            if (self.fhir_client_secret is None) == (self.fhir_private_key is None):
+                raise ValueError(
+                    "GATEWAY_FHIR_AUTH=client_credentials needs exactly one of "
+                    "GATEWAY_FHIR_CLIENT_SECRET and GATEWAY_FHIR_PRIVATE_KEY"
+                )
+        return self
+
+    @property
+    def effective_fhir_auth(self) -> Literal["none", "static", "passthrough", "client_credentials"]:
+        """How the gateway authenticates to the FHIR server: GATEWAY_FHIR_AUTH, by default
+        ``static`` when GATEWAY_FHIR_AUTH_TOKEN is set."""
+        if self.fhir_auth is not None:
+            return self.fhir_auth
+        return "static" if self.fhir_auth_token is not None else "none"
 
     @property
     def effective_auth_mode(self) -> Literal["none", "jwt"]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from gateway.errors import (
     BadUserInputError,
+    ForbiddenError,
     GatewayError,
     NotFoundError,
     ThrottledError,
+    UnauthenticatedError,
     UpstreamError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
@@ -42,6 +44,12 @@ def from_fhir(exc: FhirError) -> GatewayError:
     if isinstance(exc, FhirRequestError):
         return BadUserInputError(exc.message)
     if isinstance(exc, FhirAuthError):
+        if exc.callers and exc.status == 403:
+            return ForbiddenError("The FHIR server refused the caller's token", reason="server")
+        if exc.callers and exc.status == 401:
+            return UnauthenticatedError(
+                "The FHIR server refused the caller's token", reason="invalid"
+            )
         # The gateway's own credentials failed: the caller can do nothing about it.
         return UpstreamError(exc.message)
     if isinstance(exc, FhirThrottledError):

@@ -182,10 +182,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
             authenticated=runtime.authenticator.enabled,
             base_url=runtime.fhir.base_url,
         )
+        fhir = runtime.fhir
+        if runtime.settings.effective_fhir_auth == "passthrough":
+            # A view per request: one caller's token can never reach another's requests.
+            fhir = fhir.as_caller(request.headers.get("authorization"))
         return Context(
             settings=runtime.settings,
-            fhir=runtime.fhir,
-            loaders=Loaders.create(runtime.fhir),
+            fhir=fhir,
+            loaders=Loaders.create(fhir),
             cursors=runtime.cursors,
             profiles=runtime.profiles,
             rules=runtime.rules,

@@ -21,7 +21,7 @@ from gateway.workflow import WorkflowRules
 if TYPE_CHECKING:
     from gateway.store import FhirStore
 
-from gateway.upstream import EMBEDDED_BASE_URL, embedded_client, remote_client
+from gateway.upstream import EMBEDDED_BASE_URL, embedded_client, fhir_credentials, remote_client
 
 
 @dataclass
@@ -62,13 +62,15 @@ class Runtime:
             base_url = settings.fhir_base_url.rstrip("/") + "/"
             http = remote_client(settings, base_url)
         metrics = Metrics()
+        # Also the way to the FHIR token endpoint, another host as often as not.
+        auth_http = httpx.AsyncClient(follow_redirects=False)
         fhir = FhirClient(
             http,
             base_url,
             total_timeout=settings.upstream_total_timeout,
             observe=metrics.observe_fhir,
+            auth=fhir_credentials(settings, base_url, auth_http),
         )
-        auth_http = httpx.AsyncClient(follow_redirects=False)
         return cls(
             settings=settings,
             http=http,

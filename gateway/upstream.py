@@ -8,6 +8,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from gateway.config import Settings
+from gateway.fhir import BearerAuth, ClientCredentialsAuth, SigningKey
 
 EMBEDDED_BASE_URL = "http://embedded.local/fhir/R4/"
 
@@ -24,8 +25,6 @@ def timeouts(settings: Settings) -> httpx.Timeout:
 def remote_client(settings: Settings, base_url: str) -> httpx.AsyncClient:
     """One pooled client for the process; connection failures are retried once by the transport."""
     headers = {"User-Agent": "fhir-task-gateway"}
-    if settings.fhir_auth_token is not None:
-        headers["Authorization"] = f"Bearer {settings.fhir_auth_token.get_secret_value()}"
     limits = httpx.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
@@ -39,6 +38,33 @@ def remote_client(settings: Settings, base_url: str) -> httpx.AsyncClient:
         headers=headers,
         follow_redirects=False,
     )
+
+
+def fhir_credentials(
+    settings: Settings, base_url: str, token_http: httpx.AsyncClient
+) -> httpx.Auth | None:
+    """The gateway's own credentials to the FHIR server (none with passthrough: they are
+    each caller's, added per request). ``token_http`` reaches the token endpoint."""
+    mode = settings.effective_fhir_auth
+    if mode == "static" and settings.fhir_auth_token is not None:
+        return BearerAuth(settings.fhir_auth_token, base_url)
+    if mode == "client_credentials":
+        assert settings.fhir_token_url is not None
+        assert settings.fhir_client_id is not None
+        key = None
+        if settings.fhir_private_key is not None:
+            with open(settings.fhir_private_key, "rb") as pem:
+                key = SigningKey.from_pem(pem.read(), settings.fhir_private_key_id)
+        return ClientCredentialsAuth(
+            token_http,
+            base_url=base_url,
+            token_url=settings.fhir_token_url,
+            client_id=settings.fhir_client_id,
+            scopes=settings.fhir_scopes,
+            secret=settings.fhir_client_secret,
+            key=key,
+        )
+    return None
 
 
 def embedded_client(settings: Settings, store_app: ASGIApp) -> httpx.AsyncClient:

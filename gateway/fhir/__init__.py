@@ -10,6 +10,7 @@ from gateway.fhir.codes import (
     TASK_PRIORITIES,
     TASK_STATUSES,
 )
+from gateway.fhir.credentials import BearerAuth, ClientCredentialsAuth, SigningKey
 from gateway.fhir.datetimes import DateTimeFormatError, format_instant, parse_datetime
 from gateway.fhir.errors import (
     FhirAuthError,
@@ -39,6 +40,8 @@ __all__ = [
     "TASK_INTENTS",
     "TASK_PRIORITIES",
     "TASK_STATUSES",
+    "BearerAuth",
+    "ClientCredentialsAuth",
     "DateTimeFormatError",
     "FhirAuthError",
     "FhirClient",
@@ -54,6 +57,7 @@ __all__ = [
     "Ref",
     "Resource",
     "SearchPage",
+    "SigningKey",
     "format_instant",
     "is_valid_id",
     "is_valid_type",

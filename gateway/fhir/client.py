@@ -12,7 +12,9 @@ from urllib.parse import urlencode
 import httpx
 
 from gateway.fhir.bundles import Resource, SearchPage, parse_searchset
+from gateway.fhir.credentials import BearerAuth, caller_bearer
 from gateway.fhir.errors import (
+    FhirError,
     FhirResponseError,
     error_for_response,
     error_for_transport,
@@ -55,11 +57,30 @@ class FhirClient:
         *,
         total_timeout: float,
         observe: FhirObserver | None = None,
+        auth: httpx.Auth | None = None,
+        callers: bool = False,
     ) -> None:
         self._http = http
         self.base_url = base_url.rstrip("/") + "/"
         self._total_timeout = total_timeout
         self._observe = observe
+        # Credentials go per request, so a view for one caller shares the pool and no state.
+        self._auth = auth
+        self._callers = callers
+
+    def as_caller(self, authorization: str | None) -> FhirClient:
+        """A view of this client for one request that sends the caller's own bearer token
+        (GATEWAY_FHIR_AUTH=passthrough); the server's 401/403 are then the caller's."""
+        token = caller_bearer(authorization)
+        auth = BearerAuth(token, self.base_url) if token is not None else None
+        return FhirClient(
+            self._http,
+            self.base_url,
+            total_timeout=self._total_timeout,
+            observe=self._observe,
+            auth=auth,
+            callers=True,
+        )
 
     async def read(self, ref: Ref) -> Resource:
         """The current version; FhirNotFoundError when absent or deleted."""
@@ -178,6 +199,7 @@ class FhirClient:
         headers = {"Accept": FHIR_JSON, **kwargs.pop("headers", {})}
         if "json" in kwargs:
             headers.setdefault("Content-Type", FHIR_JSON)
+        kwargs["auth"] = self._auth
         try:
             async with asyncio.timeout(self._total_timeout):
                 response = await self._http.request(method, url, headers=headers, **kwargs)
@@ -186,6 +208,10 @@ class FhirClient:
                     log.info("fhir %s answered %d: one retry", label, response.status_code)
                     await asyncio.sleep(pause)
                     response = await self._http.request(method, url, headers=headers, **kwargs)
+        except FhirError as exc:
+            # The token endpoint failed inside the auth flow: already logged there.
+            self._record(label, exc.kind, started)
+            raise
         except (httpx.HTTPError, TimeoutError) as exc:
             mapped = error_for_transport(exc)
             log.warning("fhir %s failed: %s", label, mapped.kind)
@@ -196,7 +222,7 @@ class FhirClient:
         log.debug("fhir %s -> %d in %.1f ms", label, response.status_code, elapsed * 1000)
         if response.is_success:
             return response
-        raise error_for_response(response)
+        raise error_for_response(response, callers=self._callers)
 
     def _record(self, label: str, outcome: str, started: float) -> float:
         elapsed = time.perf_counter() - started

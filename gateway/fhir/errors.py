@@ -5,7 +5,8 @@
     │   └── IncludeRefusedError   ... because of its _include (a capability it lacks)
     ├── FhirNotFoundError         404/410: no such resource (or deleted)
     ├── FhirConflictError         409/412: a stale If-Match
-    ├── FhirAuthError             401/403: the server refused the credentials sent
+    ├── FhirAuthError             401/403: the server refused the credentials sent, or the
+    │                             token endpoint refused the gateway's
     ├── FhirThrottledError        429: retry_after seconds, when the server says
     ├── FhirUnavailableError      connection failed, or 502/503/504
     ├── FhirTimeoutError          no answer within the configured bounds
@@ -48,7 +49,13 @@ class FhirConflictError(FhirError):
 
 
 class FhirAuthError(FhirError):
+    """``callers`` when the refused credentials were the caller's own (passthrough)."""
+
     kind = "auth"
+
+    def __init__(self, message: str, *, status: int | None = None, callers: bool = False) -> None:
+        super().__init__(message, status=status)
+        self.callers = callers
 
 
 class FhirThrottledError(FhirError):
@@ -80,8 +87,8 @@ def _retry_after(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def error_for_response(response: httpx.Response) -> FhirError:
-    """The FhirError for a non-2xx FHIR answer."""
+def error_for_response(response: httpx.Response, *, callers: bool = False) -> FhirError:
+    """The FhirError for a non-2xx FHIR answer; ``callers`` when the caller's own token went."""
     status = response.status_code
     if status in (404, 410):
         return FhirNotFoundError("The FHIR resource does not exist", status=status)
@@ -95,7 +102,9 @@ def error_for_response(response: httpx.Response) -> FhirError:
             )
         return FhirRequestError(f"The FHIR server refused the request ({status})", status=status)
     if status in (401, 403):
-        return FhirAuthError(f"The FHIR server refused the credentials ({status})", status=status)
+        return FhirAuthError(
+            f"The FHIR server refused the credentials ({status})", status=status, callers=callers
+        )
     if status == 429:
         return FhirThrottledError(
             "The FHIR server is throttling", status=status, retry_after=_retry_after(response)
