@@ -278,3 +278,17 @@ def test_the_client_secret_is_hidden_in_settings() -> None:
 
     assert "hidden-456" not in repr(settings)
     assert "hidden-456" not in settings.model_dump_json()
+
+
+@pytest.mark.parametrize(
+    ("authorization", "sent"),
+    [("Bearer abc.def", "Bearer abc.def"), ("Basic dTpw", None), (None, None)],
+)
+async def test_passthrough_passes_on_only_a_bearer_token(
+    authorization: str | None, sent: str | None, fhir_server: RecordingFhir
+) -> None:
+    fhir = fhir_client(fhir_server, None).as_caller(authorization)
+
+    await fhir.read(TASK)
+
+    assert fhir_server.tokens() == [sent]

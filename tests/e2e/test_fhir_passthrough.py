@@ -1,0 +1,118 @@
+"""GATEWAY_FHIR_AUTH=passthrough: each caller's own token reaches the FHIR server, and only
+it; the server's 401/403 are the caller's, while with static credentials they are the gateway's."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from gateway.config import Settings
+from tests.conftest import running_gateway
+from tests.fhir_servers import RecordingFhir, running_fhir
+from tests.oidc_provider import OidcProvider
+
+QUERY = '{ task(id: "t1") { id owner { __typename } } }'
+
+
+@pytest.fixture
+def foreign() -> Iterator[RecordingFhir]:
+    with running_fhir() as server:
+        yield server
+
+
+@pytest.fixture
+def fhir_server(foreign: RecordingFhir) -> Iterator[RecordingFhir]:
+    with running_fhir() as server:
+        task = {
+            "resourceType": "Task",
+            "id": "t1",
+            "status": "ready",
+            "intent": "order",
+            "meta": {"versionId": "1"},
+            # An absolute reference to another server: not followed, so nothing goes there.
+            "owner": {"reference": foreign.base_url + "Practitioner/p9"},
+        }
+        found = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": task}]}
+        server.answer = lambda path, authorization: (200, found)
+        yield server
+
+
+def settings(fhir: RecordingFhir, oidc: OidcProvider, **extra: Any) -> dict[str, Any]:
+    return {
+        "fhir_base_url": fhir.base_url,
+        "fhir_server": "generic",
+        "seed_demo": False,
+        "cursor_secret": "test-secret",
+        "auth_mode": "jwt",
+        "auth_issuer": oidc.issuer,
+        "auth_audience": oidc.audience,
+        **extra,
+    }
+
+
+async def ask(oidc_provider: OidcProvider, token: str, **config: Any) -> dict[str, Any]:
+    async with running_gateway(Settings(**config), "generic") as gateway:
+        response = await gateway.client.post(
+            "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_each_caller_token_goes_to_the_fhir_server_and_nowhere_else(
+    oidc_provider: OidcProvider, fhir_server: RecordingFhir, foreign: RecordingFhir
+) -> None:
+    alice = oidc_provider.mint(oidc_provider.claims(sub="alice"))
+    bob = oidc_provider.mint(oidc_provider.claims(sub="bob", fhirUser="Practitioner/p2"))
+    config = Settings(**settings(fhir_server, oidc_provider, fhir_auth="passthrough"))
+
+    async with running_gateway(config, "generic") as gateway:
+        answers = [
+            await gateway.client.post(
+                "/graphql", json={"query": QUERY}, headers={"Authorization": f"Bearer {token}"}
+            )
+            for token in (alice, bob, alice)
+        ]
+
+    assert [a.json() for a in answers] == [{"data": {"task": {"id": "t1", "owner": None}}}] * 3
+    assert fhir_server.tokens() == [f"Bearer {alice}", f"Bearer {bob}", f"Bearer {alice}"]
+    assert foreign.seen == []
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "code"),
+    [
+        ("passthrough", 401, "UNAUTHENTICATED"),
+        ("passthrough", 403, "FORBIDDEN"),
+        ("static", 401, "UPSTREAM_ERROR"),
+        ("static", 403, "UPSTREAM_ERROR"),
+    ],
+)
+async def test_who_a_refusal_of_the_fhir_server_is_for(
+    mode: str,
+    status: int,
+    code: str,
+    oidc_provider: OidcProvider,
+    fhir_server: RecordingFhir,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    fhir_server.answer = lambda path, authorization: (status, {"resourceType": "OperationOutcome"})
+    token = oidc_provider.mint()
+    extra: dict[str, Any] = {"fhir_auth": mode}
+    if mode == "static":
+        extra["fhir_auth_token"] = "gateway-own-token"
+
+    body = await ask(oidc_provider, token, **settings(fhir_server, oidc_provider, **extra))
+
+    assert body["data"] == {"task": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == [code]
+    sent = f"Bearer {token}" if mode == "passthrough" else "Bearer gateway-own-token"
+    assert fhir_server.tokens() == [sent]
+    assert token not in caplog.text
+    assert "gateway-own-token" not in caplog.text
+    assert "gateway-own-token" not in str(body)
