@@ -8,7 +8,7 @@ NODE_STAMP := $(PEER)/node_modules/.installed
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 
-.PHONY: setup run test lint typecheck unit bench schema clean
+.PHONY: setup redis run test lint typecheck unit bench schema clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ $(CLIENTS_STAMP): $(CLIENTS)/package-lock.json
 	cd $(CLIENTS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The tests start a real redis-server (shared state across gateway processes); Debian's package
+# is installed only when none is on PATH.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update && apt-get install -y redis-server; }
+
 run: $(STAMP)
 	$(PY) -m gateway serve
 
@@ -41,7 +46,7 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m gateway export-schema --output schema.graphql
 
-test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) lint typecheck
+test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis lint typecheck
 	$(PY) -m pytest
 
 bench: $(STAMP)
