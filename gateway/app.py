@@ -19,6 +19,7 @@ from gateway.error_mapping import from_fhir
 from gateway.fhir import FhirError
 from gateway.graphql_app import BodyLimit, GatewayGraphQL
 from gateway.observability import RequestIdMiddleware
+from gateway.redis_connection import redis_state
 from gateway.runtime import Runtime
 
 log = logging.getLogger("gateway.app")
@@ -81,11 +82,14 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """Answers 200 only while the FHIR server answers its /metadata."""
+    """Answers 200 only while the FHIR server answers its /metadata; names Redis's state too
+    when there is one, without failing on it (a replica without Redis still serves)."""
     runtime: Runtime = request.app.state.runtime
+    dependencies = {} if runtime.redis is None else {"redis": await redis_state(runtime.redis)}
     try:
         await runtime.fhir.capabilities()
     except FhirError as exc:
         code = from_fhir(exc).code
-        return JSONResponse({"status": "unavailable", "code": code}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        body = {"status": "unavailable", "code": code, **dependencies}
+        return JSONResponse(body, status_code=503)
+    return JSONResponse({"status": "ready", **dependencies})

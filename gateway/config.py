@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     apq_cache_size: int = Field(default=10_000, ge=1)
     trusted_documents: str | None = None
     trusted_documents_only: bool = False
+    # A URL may carry a password: kept secret so no repr or log shows it.
+    redis_url: SecretStr | None = None
     queue_licensure: bool = True
     clinic_timezone: str = "UTC"
 
@@ -94,6 +96,7 @@ class Settings(BaseSettings):
         "auth_audience",
         "auth_jwks_url",
         "trusted_documents",
+        "redis_url",
         mode="before",
     )
     @classmethod

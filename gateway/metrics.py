@@ -54,6 +54,13 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.redis_fallbacks = Counter(
+            "gateway_redis_fallbacks",
+            "Operations on shared state that Redis failed, served from this process's memory",
+            ["feature", "operation"],
+            registry=self.registry,
+        )
+
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_seconds.labels(route).observe(seconds)
@@ -61,6 +68,9 @@ class Metrics:
     def count_error(self, code: str) -> None:
         """One error answered with ``code``, whether GraphQL or the HTTP layer refused."""
         self.graphql_errors.labels(code).inc()
+
+    def count_redis_fallback(self, feature: str, operation: str) -> None:
+        self.redis_fallbacks.labels(feature, operation).inc()
 
     def count_audit_failure(self) -> None:
         self.audit_failures.inc()

@@ -1,5 +1,5 @@
 """Runtime: the process-wide pieces (settings, FHIR client, embedded store, cursor key, server
-profile, workflow rules, authenticator, persisted queries) built once from Settings."""
+profile, workflow rules, authenticator, persisted queries, Redis) built once from Settings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import httpx
+from redis.asyncio import Redis
 from starlette.types import ASGIApp
 
 from gateway.auth import Authenticator
@@ -15,6 +16,7 @@ from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
 from gateway.http import PersistedQueries
 from gateway.metrics import Metrics
+from gateway.redis_connection import connect
 from gateway.server_profile import ServerProfileCache
 from gateway.workflow import WorkflowRules
 
@@ -42,6 +44,8 @@ class Runtime:
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    # Shared by the replicas when GATEWAY_REDIS_URL is set.
+    redis: Redis | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -49,7 +53,13 @@ class Runtime:
         rules = WorkflowRules.from_settings(
             settings.transitions, settings.status_reason_required_for
         )
-        documents = PersistedQueries.from_settings(settings)
+        metrics = Metrics()
+        redis = connect(settings.redis_url.get_secret_value()) if settings.redis_url else None
+        documents = PersistedQueries.from_settings(
+            settings,
+            redis,
+            on_redis_fallback=lambda operation: metrics.count_redis_fallback("apq", operation),
+        )
         if settings.fhir_base_url is None:
             from gateway.store import FhirStore, create_store_app
 
@@ -61,7 +71,6 @@ class Runtime:
             store, store_app = None, None
             base_url = settings.fhir_base_url.rstrip("/") + "/"
             http = remote_client(settings, base_url)
-        metrics = Metrics()
         # Also the way to the FHIR token endpoint, another host as often as not.
         auth_http = httpx.AsyncClient(follow_redirects=False)
         fhir = FhirClient(
@@ -84,10 +93,13 @@ class Runtime:
             store=store,
             store_app=store_app,
             metrics=metrics,
+            redis=redis,
         )
 
     async def aclose(self) -> None:
         await self.http.aclose()
         await self.auth_http.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
         if self.store is not None:
             self.store.close()

@@ -8,7 +8,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -20,6 +20,9 @@ from gateway.fhir import FhirClient
 from gateway.runtime import Runtime
 from gateway.server_profile import PRESETS, ServerProfile
 from tests.oidc_provider import OidcProvider, running_oidc_provider
+
+if TYPE_CHECKING:
+    from tests.redis_server import RedisServer
 
 # CI runs the same examples every time (a red CI names a reproducible input); locally,
 # Hypothesis explores new ones on each run.
@@ -35,6 +38,15 @@ def medplum_base_url() -> Iterator[str]:
 
     with running_medplum() as base_url:
         yield base_url
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real redis-server of this test's own on a free port (tests may stop and restart it)."""
+    from tests.redis_server import running_redis
+
+    with running_redis() as server:
+        yield server
 
 
 def free_port() -> int:

@@ -3,9 +3,11 @@ queries), or a trusted one by id; and whether it may run at all (trusted-documen
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from redis.asyncio import Redis
 
 from gateway.config import Settings
 from gateway.errors import (
@@ -15,6 +17,7 @@ from gateway.errors import (
     PersistedQueryNotSupportedError,
 )
 from gateway.http.document_store import DocumentStore, MemoryDocumentStore
+from gateway.http.redis_document_store import RedisDocumentStore
 from gateway.http.trusted_documents import SHA256_HEX, load_manifest, sha256_hex
 from gateway.refusals import RequestRefused
 
@@ -48,10 +51,21 @@ class PersistedQueries:
         self.trusted_only = trusted_only
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PersistedQueries:
+    def from_settings(
+        cls,
+        settings: Settings,
+        redis: Redis | None = None,
+        on_redis_fallback: Callable[[str], None] = lambda operation: None,
+    ) -> PersistedQueries:
+        """APQ documents go to ``redis`` when there is one, shared by replicas; to a bounded
+        LRU in this process otherwise, and while Redis does not answer."""
         trusted = load_manifest(settings.trusted_documents) if settings.trusted_documents else {}
+        local = MemoryDocumentStore(settings.apq_cache_size)
+        store: DocumentStore = local
+        if redis is not None:
+            store = RedisDocumentStore(redis, local, on_fallback=on_redis_fallback)
         return cls(
-            store=MemoryDocumentStore(settings.apq_cache_size),
+            store=store,
             apq=settings.apq,
             trusted=trusted,
             trusted_only=settings.trusted_documents_only,
