@@ -13,11 +13,6 @@ from gateway.store.errors import operation_outcome
 from gateway.store.search import Entry, SearchResult
 from gateway.store.search_request import encode_page_token
 
-SUBSETTED = {
-    "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue",
-    "code": "SUBSETTED",
-}
-
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -38,8 +33,8 @@ def searchset(result: SearchResult, base: str) -> str:
     if result.total is not None:
         head["total"] = result.total
     head["link"] = links
-    entries = [_entry(base, e, "match", request.elements) for e in result.matches]
-    entries += [_entry(base, e, "include", None) for e in result.included]
+    entries = [_entry(base, e, "match") for e in result.matches]
+    entries += [_entry(base, e, "include") for e in result.included]
     if result.warnings:
         outcome = operation_outcome("warning", "informational", "; ".join(result.warnings))
         entries.append(dumps({"resource": outcome, "search": {"mode": "outcome"}}))
@@ -77,8 +72,8 @@ def batch_response(
     return _with_entries(head, [_raw_entry({"response": r}, text) for r, text in entries])
 
 
-def _entry(base: str, entry: Entry, mode: str, elements: Sequence[str] | None) -> str:
-    text = entry.json if elements is None else dumps(_subset(json.loads(entry.json), elements))
+def _entry(base: str, entry: Entry, mode: str) -> str:
+    text = entry.json
     full_url = json.dumps(f"{base}/{entry.type}/{entry.id}", ensure_ascii=False)
     return f'{{"fullUrl":{full_url},"search":{{"mode":"{mode}"}},"resource":{text}}}'
 
@@ -97,14 +92,6 @@ def _with_entries(head: dict[str, Any], entries: list[str]) -> str:
     if not entries:
         return text
     return text[:-1] + ',"entry":[' + ",".join(entries) + "]}"
-
-
-def _subset(resource: dict[str, Any], elements: Sequence[str]) -> dict[str, Any]:
-    kept = {k: v for k, v in resource.items() if k in elements or k in ("resourceType", "id")}
-    meta = dict(resource.get("meta", {}))
-    meta["tag"] = [*meta.get("tag", []), SUBSETTED]
-    kept["meta"] = meta
-    return kept
 
 
 def _with_query(url: str, params: Sequence[tuple[str, str]]) -> str:

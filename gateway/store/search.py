@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.store.elements import projection, subset
 from gateway.store.includes import MAX_INCLUDED, Found, resolve_includes
-from gateway.store.matching import Sql
+from gateway.store.matching import Sql, marks
 from gateway.store.query import QueryBuilder
 from gateway.store.search_request import MAX_COUNT, SearchRequest
 
@@ -30,7 +31,7 @@ class Entry:
 @dataclass
 class SearchResult:
     request: SearchRequest
-    matches: list[Entry] = field(default_factory=list)
+    matches: list[Entry] = field(default_factory=list)  # cut to request.elements when given
     included: list[Entry] = field(default_factory=list)
     total: int | None = None
     next_after: tuple[Any, ...] | None = None
@@ -55,7 +56,7 @@ def run_search(
     if has_more:
         result.next_after = tuple(rows[-1][2:])
     found = [Found(row[0], request.resource_type, row[1]) for row in rows]
-    result.matches = _load(connection, found)
+    result.matches = _load(connection, found, request.elements)
     if request.total in ("accurate", "estimate"):
         result.total = _count(connection, builder)
     elif request.total is None and not has_more and request.offset == 0 and not request.after:
@@ -122,16 +123,31 @@ def _count(connection: sqlite3.Connection, builder: QueryBuilder) -> int:
     return total
 
 
-def _load(connection: sqlite3.Connection, found: Sequence[Found]) -> list[Entry]:
+def _load(
+    connection: sqlite3.Connection, found: Sequence[Found], elements: Sequence[str] | None = None
+) -> list[Entry]:
+    """The resources' current text, cut to ``elements`` when given."""
     texts: dict[int, str] = {}
     rids = [f.rid for f in found]
     for start in range(0, len(rids), _CHUNK):
         chunk = rids[start : start + _CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        for rid, text in connection.execute(
-            f"SELECT r.rid, v.json FROM resources r JOIN versions v ON v.vrow = r.vrow "
-            f"WHERE r.rid IN ({marks})",
-            chunk,
-        ):
-            texts[rid] = text
+        texts.update(_texts(connection, chunk, elements))
     return [Entry(f.type, f.id, texts[f.rid]) for f in found if f.rid in texts]
+
+
+def _texts(
+    connection: sqlite3.Connection, rids: list[int], elements: Sequence[str] | None
+) -> list[tuple[int, str]]:
+    where = f"FROM resources r JOIN versions v ON v.vrow = r.vrow WHERE r.rid IN ({marks(rids)})"
+    if elements is None:
+        return connection.execute(f"SELECT r.rid, v.json {where}", rids).fetchall()
+    cut = projection(elements)
+    if cut is not None:
+        try:
+            cursor = connection.execute(f"SELECT r.rid, {cut.text} {where}", [*cut.args, *rids])
+            return cursor.fetchall()
+        except sqlite3.OperationalError as exc:
+            if "malformed JSON" not in str(exc):
+                raise
+    stored = connection.execute(f"SELECT r.rid, v.json {where}", rids).fetchall()
+    return [(rid, subset(text, elements)) for rid, text in stored]
