@@ -48,6 +48,7 @@ class _Condition:
     rids: Sql | None = None  # the rids the driver selects
     rank: tuple[int, int] = (99, 0)
     cheap: bool = False  # a test of columns already at hand (resources, sort table)
+    on_sort_row: Sql | None = None  # the same test of the sort row alone, free to seek its index
 
 
 class QueryBuilder:
@@ -84,6 +85,14 @@ class QueryBuilder:
         return self._select(Sql(self._from(sorted_walk=True)), where, keys, limit)
 
     def count(self) -> Sql:
+        tests = [c.on_sort_row for c in self._conditions]
+        if self._sort_table and not any(t is None for t in tests):
+            # The sort table has one row per live resource of its type (index_tables), so a
+            # search that only tests its columns is counted from its indexes alone.
+            sql = Sql(f"SELECT count(*) FROM {self._sort_table} s")
+            if self._conditions:
+                extend(sql, " WHERE ", [t for t in tests if t is not None])
+            return sql
         source = self._from(sorted_walk=False) if self._conditions else "resources r"
         sql = Sql(f"SELECT count(*) FROM {source}")
         extend(sql, " WHERE ", self._where(with_driver=True))
@@ -216,12 +225,15 @@ class QueryBuilder:
             # The unary + keeps SQLite from seeking the column's sort index for a probe: the
             # driver below does that when the codes are selective enough.
             probe = column_token(f, f"+s.{param.sort_column}")
+            on_row = column_token(f, f"s.{param.sort_column}")
             if f.missing is not None or f.modifier == "not":
-                return _Condition(probe, cheap=True)
+                return _Condition(probe, cheap=True, on_sort_row=on_row)
             test = column_token(f, param.sort_column)
             rids = Sql(f"SELECT rid FROM {self._sort_table} WHERE {test.text}", test.args)
             driver = Sql(f"r.rid IN ({rids.text})", rids.args)
-            return _Condition(probe, driver, rids=rids, rank=(3, len(f.values)), cheap=True)
+            return _Condition(
+                probe, driver, rids=rids, rank=(3, len(f.values)), cheap=True, on_sort_row=on_row
+            )
         table, _, by_resource = _TABLES[param.type]
         pid = self._pids[self._type, param.name]
         rid = self._rid

@@ -136,3 +136,29 @@ def test_text_sqlite_cannot_read_is_cut_in_python(store: FhirStore, python_cuts:
     assert found["h"]["meta"]["tag"] == [SUBSETTED]
     assert found["a"]["status"] == "requested"
     assert "h" in python_cuts
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        [],
+        [("status", "requested")],
+        [("status", "requested,completed")],
+        [("status:not", "requested")],
+        [("priority:missing", "true")],
+        [("priority", "urgent"), ("status", "requested")],
+        [("status", "ready"), ("_id", "c")],
+        [("status", "ready"), ("business-status", "s")],
+    ],
+)
+def test_counts_equal_the_matches_after_updates_and_deletes(
+    store: FhirStore, params: list[tuple[str, str]]
+) -> None:
+    store.update("Task", "b", {**wholes(store)["b"], "status": "requested"})
+    store.delete("Task", "a")
+
+    counted = store.search("Task", [*params, ("_summary", "count")])
+    matched = store.search("Task", [*params, ("_count", "100")])
+
+    assert counted.total == len(matched.matches)
+    assert counted.matches == []
