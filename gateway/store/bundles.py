@@ -13,6 +13,10 @@ from gateway.store.errors import operation_outcome
 from gateway.store.search import Entry, SearchResult
 from gateway.store.search_request import encode_page_token
 
+# What follows an entry's fullUrl up to its resource.
+_MATCH = '","search":{"mode":"match"},"resource":'
+_INCLUDE = '","search":{"mode":"include"},"resource":'
+
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -33,8 +37,10 @@ def searchset(result: SearchResult, base: str) -> str:
     if result.total is not None:
         head["total"] = result.total
     head["link"] = links
-    entries = [_entry(base, e, "match") for e in result.matches]
-    entries += [_entry(base, e, "include") for e in result.included]
+    # Stored types and ids are FHIR's (letters, digits, '-', '.'): only the base needs quoting.
+    prefix = dumps(f"{base}/")[:-1]
+    entries = [_entry(prefix, e, _MATCH) for e in result.matches]
+    entries += [_entry(prefix, e, _INCLUDE) for e in result.included]
     if result.warnings:
         outcome = operation_outcome("warning", "informational", "; ".join(result.warnings))
         entries.append(dumps({"resource": outcome, "search": {"mode": "outcome"}}))
@@ -72,10 +78,8 @@ def batch_response(
     return _with_entries(head, [_raw_entry({"response": r}, text) for r, text in entries])
 
 
-def _entry(base: str, entry: Entry, mode: str) -> str:
-    text = entry.json
-    full_url = json.dumps(f"{base}/{entry.type}/{entry.id}", ensure_ascii=False)
-    return f'{{"fullUrl":{full_url},"search":{{"mode":"{mode}"}},"resource":{text}}}'
+def _entry(prefix: str, entry: Entry, middle: str) -> str:
+    return '{"fullUrl":' + prefix + entry.type + "/" + entry.id + middle + entry.json + "}"
 
 
 def _raw_entry(meta: dict[str, Any], resource_text: str | None) -> str:
