@@ -1,6 +1,8 @@
 """Scale benchmark of the embedded FHIR store: load N Tasks, then time the gateway's searches.
 
-Run: .venv/bin/python bench/store_scale.py [--tasks N] [--path FILE] [--runs R]
+Run: .venv/bin/python bench/store_scale.py [--tasks N] [--path FILE] [--runs R] [--analytics-only]
+(--path keeps the loaded store for the next run; --analytics-only times only taskStats and
+taskTurnaround.)
 """
 
 from __future__ import annotations
@@ -142,6 +144,7 @@ def main() -> None:
     parser.add_argument("--path", help="store file (default: a temporary file)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--analytics-runs", type=int, default=5)
+    parser.add_argument("--analytics-only", action="store_true")
     args = parser.parse_args()
     directory = tempfile.TemporaryDirectory(prefix="store-scale-")
     path = args.path or str(Path(directory.name) / "bench.sqlite3")
@@ -152,6 +155,15 @@ def main() -> None:
         print(f"loaded {args.tasks} Tasks in {seconds:.1f} s: {args.tasks / seconds:,.0f} Tasks/s")
     size = sum(p.stat().st_size for p in Path(path).parent.glob(Path(path).name + "*"))
     print(f"database file: {size / 1e6:.1f} MB ({path})")
+    if not args.analytics_only:
+        _store_timings(store, args.runs)
+    store.close()
+    print(f"\nanalytics through the gateway on this store (median of {args.analytics_runs}):")
+    asyncio.run(_analytics_timings(path, args.analytics_runs))
+    directory.cleanup()
+
+
+def _store_timings(store: FhirStore, runs: int) -> None:
 
     part_of = [("part-of", ",".join(f"Task/r{n}" for n in range(1, ROOTS_TIMED + 1)))]
     part_of.append(("_count", "1000"))
@@ -171,14 +183,14 @@ def main() -> None:
             ("_sort", "-_lastUpdated"),
         ],
     }
-    print(f"\nstore-level timings (median of {args.runs} after warm-up), including Bundle JSON:")
+    print(f"\nstore-level timings (median of {runs} after warm-up), including Bundle JSON:")
     for label, params in searches.items():
         result = store.search("Task", params, base_url="http://bench/fhir/R4")
 
         def run(params: list[tuple[str, str]] = params) -> None:
             searchset(store.search("Task", params), "http://bench/fhir/R4")
 
-        ms = timed(run, args.runs)
+        ms = timed(run, runs)
         print(
             f"  {label:32s} {ms:8.2f} ms  "
             f"({len(result.matches)} matches, {len(result.included)} included)"
@@ -186,26 +198,22 @@ def main() -> None:
     first = store.search("Task", QUEUE)
     assert first.next_after is not None
     page_two = [*QUEUE, ("_page_token", encode_page_token(first.next_after))]
-    ms = timed(lambda: store.search("Task", page_two), args.runs)
+    ms = timed(lambda: store.search("Task", page_two), runs)
     print(f"  {'queue search, next page':32s} {ms:8.2f} ms")
-    print(f"  {'read Task/r1':32s} {timed(lambda: store.read('Task', 'r1'), args.runs):8.2f} ms")
+    print(f"  {'read Task/r1':32s} {timed(lambda: store.read('Task', 'r1'), runs):8.2f} ms")
     counter = iter(range(10**9))
     body = next(generate_tasks(1))
 
     def create() -> None:
         store.create("Task", {**body, "identifier": [{"value": f"new-{next(counter)}"}]})
 
-    print(f"  {'create Task (fsync)':32s} {timed(create, args.runs):8.2f} ms")
-    print(f"\nHTTP timings through the ASGI app (median of {args.runs}):")
-    asyncio.run(_http_timings(store, searches, args.runs))
+    print(f"  {'create Task (fsync)':32s} {timed(create, runs):8.2f} ms")
+    print(f"\nHTTP timings through the ASGI app (median of {runs}):")
+    asyncio.run(_http_timings(store, searches, runs))
     for label, params in searches.items():
         print(f"\nEXPLAIN QUERY PLAN, {label}:")
         for line in store.query_plan("Task", params):
             print("  " + line)
-    store.close()
-    print(f"\nanalytics through the gateway on this store (median of {args.analytics_runs}):")
-    asyncio.run(_analytics_timings(path, args.analytics_runs))
-    directory.cleanup()
 
 
 async def _http_timings(
