@@ -31,7 +31,7 @@ $(CLIENTS_STAMP): $(CLIENTS)/package-lock.json
 # The tests start a real redis-server (shared state across gateway processes); Debian's package
 # is installed only when none is on PATH.
 redis:
-	@command -v redis-server >/dev/null 2>&1 || { apt-get update && apt-get install -y redis-server; }
+	@command -v redis-server >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
 run: $(STAMP)
 	$(PY) -m gateway serve

@@ -14,28 +14,32 @@ ALWAYS = [{"allDay": True}]
 AWAY = [{"description": "Sabbatical", "during": {"start": "2000-01-01", "end": "2999-12-31"}}]
 
 
+def license(*states: str, **period: str) -> dict[str, Any]:
+    """A Practitioner.qualification valid in ``states`` (Plan-Net whereValid) over ``period``."""
+    return {
+        "code": {"text": "RN"},
+        "issuer": {"display": "Board of Nursing"},
+        "period": period,
+        "extension": [
+            {
+                "url": PLAN_NET,
+                "extension": [
+                    {
+                        "url": "whereValid",
+                        "valueCodeableConcept": {
+                            "coding": [{"system": "https://www.usps.com/", "code": state}]
+                        },
+                    }
+                    for state in states
+                ],
+            }
+        ],
+    }
+
+
 def licensed(pid: str, *states: str, **period: str) -> Resource:
     person = practitioner(pid, pid.capitalize(), pid[0].upper())
-    person["qualification"] = [
-        {
-            "code": {"text": "RN"},
-            "period": period,
-            "extension": [
-                {
-                    "url": PLAN_NET,
-                    "extension": [
-                        {
-                            "url": "whereValid",
-                            "valueCodeableConcept": {
-                                "coding": [{"system": "https://www.usps.com/", "code": state}]
-                            },
-                        }
-                        for state in states
-                    ],
-                }
-            ],
-        }
-    ]
+    person["qualification"] = [license(*states, **period)]
     return person
 
 

@@ -3,38 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from tests.conftest import SERVERS, Gateway, gateway_on
 from tests.e2e.builders import NURSE, practitioner, put_all, role
-
-PLAN_NET = (
-    "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/practitioner-qualification"
-)
-
-
-def license(*states: str, **period: str) -> dict[str, Any]:
-    return {
-        "code": {"text": "RN"},
-        "issuer": {"display": "Board of Nursing"},
-        "period": period,
-        "extension": [
-            {
-                "url": PLAN_NET,
-                "extension": [
-                    {
-                        "url": "whereValid",
-                        "valueCodeableConcept": {
-                            "coding": [{"system": "https://www.usps.com/", "code": s}]
-                        },
-                    }
-                    for s in states
-                ],
-            }
-        ],
-    }
+from tests.e2e.routing_clinic import license
 
 
 @pytest.fixture(params=SERVERS)
