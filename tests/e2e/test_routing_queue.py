@@ -3,14 +3,13 @@ now are left out; pages still never repeat or skip a Task."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from tests.conftest import SERVERS, Gateway, gateway_on
+from tests.conftest import Gateway
 from tests.e2e.builders import NURSE, put_all, task
-from tests.e2e.routing_clinic import clinic, home
+from tests.e2e.routing_clinic import home
 
 QUEUE = """
 query ($p: ID!, $first: Int, $after: String, $ignore: Boolean) {
@@ -20,20 +19,6 @@ query ($p: ID!, $first: Int, $after: String, $ignore: Boolean) {
 }
 """
 CLINIC_TASKS = ["t-ca", "t-none", "t-ny"]  # the queue's order: id, all routine and undated
-
-
-@pytest.fixture
-async def routed(gateway: Gateway) -> Gateway:
-    """A gateway on each server, holding the routing clinic."""
-    await put_all(gateway.fhir, clinic())
-    return gateway
-
-
-@pytest.fixture(params=SERVERS)
-async def unlicensed(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
-    async with gateway_on(request, queue_licensure=False) as gw:
-        await put_all(gw.fhir, clinic())
-        yield gw
 
 
 async def walk(gw: Gateway, practitioner: str, first: int, **variables: Any) -> list[str]:

@@ -22,13 +22,6 @@ mutation ($id: ID!, $v: String) {
 RACERS = 10
 
 
-@pytest.fixture
-async def routed(gateway: Gateway) -> Gateway:
-    """A gateway on each server, holding the routing clinic."""
-    await put_all(gateway.fhir, clinic())
-    return gateway
-
-
 async def test_the_first_suggestion_becomes_the_owner(routed: Gateway) -> None:
     before = await stored(routed, "t-ny")
     data = await routed.data(ROUTE, {"id": "t-ny", "v": before["meta"]["versionId"]})

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from tests.conftest import SERVERS, Gateway, gateway_on
+from tests.conftest import Gateway
 from tests.e2e.builders import put_all, task
-from tests.e2e.routing_clinic import clinic
 
 SUGGEST = """
 query ($id: ID!, $first: Int) { task(id: $id) { suggestedAssignees(first: $first) {
@@ -29,20 +26,6 @@ async def suggestions(gw: Gateway, task_id: str, first: int = 5) -> list[tuple[o
         )
         for s in data["task"]["suggestedAssignees"]
     ]
-
-
-@pytest.fixture
-async def routed(gateway: Gateway) -> Gateway:
-    """A gateway on each server, holding the routing clinic."""
-    await put_all(gateway.fhir, clinic())
-    return gateway
-
-
-@pytest.fixture(params=SERVERS)
-async def unlicensed(request: pytest.FixtureRequest) -> AsyncIterator[Gateway]:
-    async with gateway_on(request, queue_licensure=False) as gw:
-        await put_all(gw.fhir, clinic())
-        yield gw
 
 
 async def test_licensed_available_then_fewer_open_tasks(routed: Gateway) -> None:
