@@ -1,0 +1,6 @@
+"""Task changes: what happened to which Task version, and the hub that hands them to subscribers."""
+
+from gateway.changes.events import ChangeKind, TaskChangeEvent
+from gateway.changes.hub import ChangeHub, SubscriberFellBehind
+
+__all__ = ["ChangeHub", "ChangeKind", "SubscriberFellBehind", "TaskChangeEvent"]
