@@ -33,6 +33,10 @@ DEFAULT_HISTORY: Final = 20
 MAX_SUGGESTIONS: Final = 20
 DEFAULT_SUGGESTIONS: Final = 5
 
+# Automatic persisted queries kept in one process's memory (GATEWAY_APQ_CACHE_SIZE documents):
+# also at most this much text in all, since one document may be as long as a request body.
+MAX_APQ_MEMORY_CHARS: Final = 32 * 1024 * 1024
+
 # About 50 ids keep a GET under common servers' ~8 KB URL cap.
 IDS_PER_SEARCH: Final = 50
 # Common servers cap request lines near 8 KB; past this a search goes as POST [type]/_search.

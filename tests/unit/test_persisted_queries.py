@@ -130,3 +130,16 @@ async def test_the_memory_store_forgets_the_least_recently_used() -> None:
     await store.put("c", "C")
     assert len(store) == 2
     assert [await store.get(key) for key in "abc"] == ["A", None, "C"]
+
+
+async def test_the_memory_store_is_bounded_by_text_as_well_as_by_count() -> None:
+    store = MemoryDocumentStore(100, max_chars=10)
+    await store.put("a", "aaaa")
+    await store.put("b", "bbbb")
+    await store.put("a", "aaaa")  # stored again: counted once, and now the most recent
+    await store.put("c", "cccc")  # 12 characters in all: b, the least recently used, goes
+    assert [await store.get(key) for key in "abc"] == ["aaaa", None, "cccc"]
+    assert store.chars == 8
+    await store.put("d", "d" * 11)  # longer than the whole budget: not kept, nothing evicted
+    assert await store.get("d") is None
+    assert len(store) == 2
