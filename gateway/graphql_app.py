@@ -7,6 +7,7 @@ from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -245,5 +246,9 @@ class BodyLimit:
         error = BadRequestError(
             f"The request body exceeds {self.max_bytes} bytes", limit=self.max_bytes, value=size
         )
-        response = refusal(error, 413, self.metrics)
+        headers: dict[str, str] = {}
+        accept = Headers(scope=scope).get("accept")
+        if response_media_type(accept) == GRAPHQL_RESPONSE_JSON:
+            headers["Content-Type"] = SPEC_CONTENT_TYPE
+        response = refusal(error, 413, self.metrics, headers)
         await response(scope, receive, send)

@@ -125,8 +125,21 @@ async def test_body_limit(embedded: Gateway) -> None:
         "limit": 1_048_576,
         "value": int(response.request.headers["content-length"]),
     }
+    assert response.headers["content-type"] == "application/json"
     metrics = (await embedded.client.get("/metrics")).text
     assert 'gateway_graphql_errors_total{code="BAD_REQUEST"} 1.0' in metrics
+
+
+async def test_body_limit_answers_in_the_media_type_asked_for(embedded: Gateway) -> None:
+    padding = "#" + "x" * 1_100_000 + "\n"
+    response = await embedded.client.post(
+        "/graphql",
+        json={"query": padding + "{ __typename }"},
+        headers={"Accept": "application/graphql-response+json"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/graphql-response+json; charset=utf-8"
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_upstream_unreachable_is_typed(unreachable: Gateway) -> None:
