@@ -16,18 +16,8 @@ from gateway.config import Settings
 from gateway.schema.mutations import Mutation
 from gateway.schema.queries import Query
 from gateway.schema.query_cost import TokenLimit, limit_rules
-from gateway.schema.resources import (
-    CareTeam,
-    GenericResource,
-    HealthcareService,
-    Organization,
-    Patient,
-    Practitioner,
-    PractitionerRole,
-    RelatedPerson,
-)
+from gateway.schema.resource_types import RESOURCE_TYPES
 from gateway.schema.scalars import SCALARS
-from gateway.schema.task import Task
 
 __all__ = ["GatewaySchema", "build_schema"]
 
@@ -59,17 +49,7 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
-        types=[
-            Task,
-            Patient,
-            Practitioner,
-            PractitionerRole,
-            Organization,
-            CareTeam,
-            HealthcareService,
-            RelatedPerson,
-            GenericResource,
-        ],
+        types=RESOURCE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
     )

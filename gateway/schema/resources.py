@@ -18,23 +18,32 @@ from gateway.schema.credentials import AvailableTime, NotAvailable, Qualificatio
 from gateway.schema.elements import CodeableConcept, HumanName, Period, display_name
 from gateway.schema.scalars import JSON, DateTime
 
-_CONVERTERS: dict[str, Callable[[FhirResource], Resource]] = {}
+# FHIR resource type -> the GraphQL type whose ``from_fhir`` converts it.
+_TYPES: dict[str, type[Any]] = {}
 
 
 def converter(resource_type: str) -> Callable[[type[Any]], type[Any]]:
-    """Register a GraphQL type's ``from_fhir`` as the converter for one FHIR resource type."""
+    """Register a GraphQL type as the one for a FHIR resource type (once per type)."""
 
     def register(cls: type[Any]) -> type[Any]:
-        _CONVERTERS[resource_type] = cls.from_fhir
+        if resource_type in _TYPES:
+            raise ValueError(f"{resource_type} already has a GraphQL type")
+        _TYPES[resource_type] = cls
         return cls
 
     return register
 
 
+def registered_types() -> dict[str, type[Any]]:
+    """FHIR resource type -> its GraphQL type, for every type registered so far."""
+    return dict(_TYPES)
+
+
 def to_graphql(resource: FhirResource) -> Resource:
-    """The GraphQL object for a FHIR resource; unknown types become GenericResource."""
-    convert = _CONVERTERS.get(str(resource.get("resourceType")), GenericResource.from_fhir)
-    return convert(resource)
+    """The GraphQL object for a FHIR resource; types outside FHIR R4 become GenericResource."""
+    cls = _TYPES.get(str(resource.get("resourceType")), GenericResource)
+    found: Resource = cls.from_fhir(resource)
+    return found
 
 
 def base_fields(resource: FhirResource) -> dict[str, Any]:
@@ -234,8 +243,7 @@ class PractitionerRole(Resource):
 
 @strawberry.type(
     description=(
-        "Any other resource type (ServiceRequest, Questionnaire, DiagnosticReport, ...), "
-        "as raw JSON."
+        "A resource of a type outside FHIR R4, as raw JSON (every R4 type has a type of its own)."
     )
 )
 class GenericResource(Resource):
