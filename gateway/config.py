@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # A URL may carry a password: kept secret so no repr or log shows it.
     redis_url: SecretStr | None = None
     queue_licensure: bool = True
+    query_planning: bool = True
     clinic_timezone: str = "UTC"
 
     @field_validator(

@@ -33,6 +33,9 @@ class ServerProfile:
     absent_priority_is_routine: bool = False  # _sort=priority-order ranks no priority as routine
     recheck: frozenset[str] = frozenset()  # search parameters it filters wrongly: re-checked
     honours_include: bool = True  # _include brings the referenced resources along
+    # Rounds of _include/_revinclude one search follows with :iterate, the first included
+    # (0: no :iterate). Past them a server stops with a warning or refuses the search.
+    iterate_rounds: int = 0
     # Facts the contract suite checks, so that tests branch on them too; the gateway copes
     # either way.
     capability_statement: bool = True  # /metadata is a CapabilityStatement
@@ -78,6 +81,7 @@ class ServerProfile:
 GENERIC = ServerProfile()
 EMBEDDED = ServerProfile(
     extra_task_params=frozenset({"due-date", "priority-order"}),
+    iterate_rounds=20,  # gateway/store/includes.py MAX_ITERATIONS; cut short with a warning
     missing_sorts_last=True,
     absent_priority_is_routine=True,
     sequential_version_ids=True,
@@ -103,6 +107,7 @@ MEDPLUM = ServerProfile(
     extra_task_params=frozenset({"due-date", "priority-order"}),
     next_links=False,
     last_sort_key_wins=True,
+    iterate_rounds=5,  # its DEFAULT_MAX_INCLUDE_DEPTH; past it (or 1,000 entries) a 400
     recheck=frozenset({"due-date"}),
     capability_statement=False,
 )

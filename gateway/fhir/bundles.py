@@ -18,6 +18,8 @@ class SearchPage:
     total: int | None = None
     # False when the Bundle has no links at all: such servers (Medplum's router) page by _offset.
     has_links: bool = False
+    # The Bundle carried an OperationOutcome (a warning: e.g. includes were cut short).
+    warned: bool = False
 
 
 def parse_searchset(bundle: Any, resource_type: str) -> SearchPage:
@@ -30,12 +32,14 @@ def parse_searchset(bundle: Any, resource_type: str) -> SearchPage:
         raise ValueError("not a Bundle")
     matches: list[Resource] = []
     included: list[Resource] = []
+    warned = False
     for entry in bundle.get("entry") or []:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict):
             continue
         mode = (entry.get("search") or {}).get("mode")
         if resource.get("resourceType") == "OperationOutcome":
+            warned = True
             continue
         if mode == "include" or (mode is None and resource.get("resourceType") != resource_type):
             included.append(resource)
@@ -56,4 +60,5 @@ def parse_searchset(bundle: Any, resource_type: str) -> SearchPage:
         next_url=next_url if isinstance(next_url, str) else None,
         total=total if isinstance(total, int) else None,
         has_links=bool(bundle.get("link")),
+        warned=warned,
     )
