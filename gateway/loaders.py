@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aiodataloader import DataLoader
@@ -143,6 +144,32 @@ class ChildrenByParentLoader(DataLoader[ChildrenKey, ChildrenResult]):
         for found in children.values():
             found.sort(key=_authored_then_id)
         return children, len(page.matches)
+
+    def prime_tree(self, roots: list[Resource], tasks: Iterable[Resource], *, deep: bool) -> None:
+        """Seed the children of ``roots`` from one search's Tasks (its matches and what its
+        tree walk included): complete lists, as the walk followed part-of from each root and,
+        when ``deep``, from every Task it reached below them. A parent past MAX_SUBTASKS is
+        left to the loader, which refuses it on its own."""
+        by_id = {str(task.get("id")): task for task in tasks}
+        children: defaultdict[str, list[Resource]] = defaultdict(list)
+        for task in by_id.values():
+            for parent_id in parent_ids(task, self._fhir.base_url):
+                children[parent_id].append(task)
+        frontier = list(dict.fromkeys(str(root.get("id")) for root in roots))
+        seen = set(frontier)
+        while frontier:
+            below: list[str] = []
+            for parent in frontier:
+                found = sorted(children.get(parent, []), key=_authored_then_id)
+                if len(found) > MAX_SUBTASKS:
+                    continue
+                self.prime(parent, found)
+                for child in found if deep else []:
+                    child_id = str(child.get("id"))
+                    if child_id not in seen:
+                        seen.add(child_id)
+                        below.append(child_id)
+            frontier = below
 
 
 def _too_many(seen: int) -> QueryTooComplexError:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from gateway.cursors import CursorCodec
 from gateway.errors import BadUserInputError
-from gateway.fhir import FhirClient, IncludeRefusedError, Resource, SearchPage
+from gateway.fhir import FhirClient, FhirRequestError, IncludeRefusedError, Resource, SearchPage
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 Params = list[tuple[str, str]]
@@ -31,6 +31,11 @@ class PageResult:
     included: list[Resource] = field(default_factory=list)
     # Where the next page starts when items were left out after reading: the last item read.
     resume: str | None = None
+    # Every search of the read carried the tree walk, and no server cut it short.
+    walked: bool = False
+    # Every match read, shown or not (one past the page, an anchor's window): a server
+    # includes none of them again, so a walk's tree is these and ``included``.
+    matched: list[Resource] = field(default_factory=list)
 
 
 def check_first(first: int | None) -> int:
@@ -55,6 +60,7 @@ class SegmentedSearch:
         links: bool,
         want_total: bool,
         includes: Params | None = None,
+        walk: Params | None = None,
         on_include_refused: Callable[[], None] | None = None,
     ) -> None:
         self._fhir = fhir
@@ -62,6 +68,8 @@ class SegmentedSearch:
         self._segments = segments
         # Includes change what comes along, not which Tasks: a cursor outlives them.
         self._includes = includes or []
+        # In place of the includes while the server takes it (gateway/schema/query_plan.py).
+        self._walk = walk
         self._on_include_refused = on_include_refused
         self._first = first
         self._links = links
@@ -81,8 +89,10 @@ class SegmentedSearch:
             else:
                 done = await self._read_offset(segment, position, result)
             if not done:
+                result.walked = self._walk is not None
                 return result
             segment, position = segment + 1, {"g": segment + 1}
+        result.walked = self._walk is not None
         # A page that ends exactly where a segment ends: more only if a later one has any.
         if not result.has_next and len(result.items) == self._first:
             result.has_next = await self._any_after(segment)
@@ -99,6 +109,13 @@ class SegmentedSearch:
         params = [*self._segments[segment], *extra]
         if self._want_total:
             params.append(("_total", "accurate"))
+        if self._walk is not None:
+            try:
+                return self._walked(await self._fhir.search("Task", [*params, *self._walk]))
+            except FhirRequestError:
+                # Refused (a server's bound on iterating, or no :iterate at all): the same
+                # search without the walk; the loaders read the subtasks level by level.
+                self._walk = None
         if not self._includes:
             return await self._fhir.search("Task", params)
         try:
@@ -119,9 +136,10 @@ class SegmentedSearch:
             if url is None:
                 page = await self._search(segment, [("_count", str(self._first))])
             else:
-                page = await self._fhir.search_next(url, "Task")
+                page = self._walked(await self._fhir.search_next(url, "Task"))
             self._take_total(page, result)
             result.included.extend(page.included)
+            result.matched.extend(page.matches)
             matches = page.matches[skip:]
             for index, resource in enumerate(matches, start=skip):
                 if len(result.items) == self._first:
@@ -200,7 +218,14 @@ class SegmentedSearch:
         page = await self._search(segment, extra)
         self._take_total(page, result)
         result.included.extend(page.included)
+        result.matched.extend(page.matches)
         return list(page.matches)
+
+    def _walked(self, page: SearchPage) -> SearchPage:
+        if page.warned:
+            # The server cut the walk short: what came is right, but not every subtask.
+            self._walk = None
+        return page
 
     def _take_total(self, page: SearchPage, result: PageResult) -> None:
         if self._want_total and result.total is None:

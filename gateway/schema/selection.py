@@ -25,7 +25,13 @@ def connection_node_fields(fields: Iterable[Any]) -> tuple[set[str], bool]:
 
     ``fields`` is ``info.selected_fields`` of the connection's resolver.
     """
+    node_selections, want_total = connection_node_selections(fields)
+    return set(selected_names(node_selections)), want_total
+
+
+def connection_node_selections(fields: Iterable[Any]) -> tuple[list[Any], bool]:
+    """(the selections on each Task of a connection, whether totalCount is selected)."""
     top = selected_names(child for field in fields for child in getattr(field, "selections", []))
     node_selections = list(top.get("nodes", []))
     node_selections.extend(selected_names(top.get("edges", [])).get("node", []))
-    return set(selected_names(node_selections)), "totalCount" in top
+    return node_selections, "totalCount" in top

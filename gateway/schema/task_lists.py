@@ -9,7 +9,8 @@ from gateway.schema.context import Context, Info
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
 from gateway.schema.paging import PageResult, SegmentedSearch, check_first
-from gateway.schema.selection import connection_node_fields
+from gateway.schema.query_plan import plan_list, task_selection
+from gateway.schema.selection import connection_node_selections
 from gateway.schema.task_filter import (
     Keep,
     Params,
@@ -19,15 +20,6 @@ from gateway.schema.task_filter import (
     sort_param,
 )
 from gateway.server_profile import ServerProfile
-
-# Fields of a listed Task whose references one search can bring along (_include).
-_INCLUDES = {
-    "owner": "Task:owner",
-    "for": "Task:subject",
-    "focus": "Task:focus",
-    "requester": "Task:requester",
-    "partOf": "Task:part-of",
-}
 
 
 async def read_page(
@@ -45,11 +37,13 @@ async def read_page(
     # full and totals stay true.
     compartment = ctx.access.task_search()
     segments = [[*segment, *compartment] for segment in segments]
-    node_fields, want_total = connection_node_fields(info.selected_fields)
-    wanted = node_fields & set(_INCLUDES) if profile.honours_include else set()
-    includes = [("_include", _INCLUDES[name]) for name in sorted(wanted)]
-    if also_include and profile.honours_include and ("_include", also_include) not in includes:
-        includes.append(("_include", also_include))
+    node_selections, want_total = connection_node_selections(info.selected_fields)
+    plan = plan_list(task_selection(node_selections), profile, ctx.settings.query_planning)
+    includes, walk = plan.includes, plan.walk
+    if also_include and profile.honours_include:
+        extra = ("_include", also_include)
+        includes = includes if extra in includes else [*includes, extra]
+        walk = walk if walk is None or extra in walk else [*walk, extra]
     search = SegmentedSearch(
         ctx.fhir,
         ctx.cursors,
@@ -58,10 +52,15 @@ async def read_page(
         links=profile.next_links,
         want_total=want_total,
         includes=includes,
+        walk=walk,
         on_include_refused=ctx.profiles.include_refused,
     )
     page: PageResult = await search.read(after)
     ctx.loaders.resource_by_ref.prime_resources(page.included)
+    if page.walked:
+        # Every Task read, shown or not, had its subtasks walked.
+        tasks = [*page.matched, *(r for r in page.included if r.get("resourceType") == "Task")]
+        ctx.loaders.children_by_parent.prime_tree(page.matched, tasks, deep=plan.deep)
     if (keep is not None or screen is not None) and page.items:
         # Cursors still name positions on the server, so dropping items keeps paging sound;
         # the next page starts after the last item read, kept or not.
