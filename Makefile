@@ -49,7 +49,8 @@ schema: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis lint typecheck
 	$(PY) -m pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
+	$(PY) bench/medplum_compare.py
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/store_scale.py
 
