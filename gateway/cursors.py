@@ -28,6 +28,10 @@ class CursorCodec:
         payload = json.dumps({"p": position, "q": _fingerprint(query)}, separators=(",", ":"))
         return self._fernet.encrypt(payload.encode()).decode().rstrip("=")
 
+    def later(self, position: dict[str, Any], *, query: str) -> Cursor:
+        """A cursor sealed only when a client reads it: a page of nodes needs no encryption."""
+        return Cursor(self, position, query)
+
     def decode(self, cursor: str, *, query: str, argument: str = "after") -> dict[str, Any]:
         """The position, or BAD_USER_INPUT if the cursor was edited or belongs to another query."""
         invalid = BadUserInputError("The cursor is not valid for this query", argument=argument)
@@ -44,3 +48,20 @@ class CursorCodec:
 
 def _fingerprint(query: str) -> str:
     return hashlib.sha256(query.encode()).hexdigest()[:16]
+
+
+class Cursor:
+    """A position that becomes the opaque cursor text on first use (then kept)."""
+
+    __slots__ = ("_codec", "_position", "_query", "_text")
+
+    def __init__(self, codec: CursorCodec, position: dict[str, Any], query: str) -> None:
+        self._codec = codec
+        self._position = position
+        self._query = query
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self._codec.encode(self._position, query=self._query)
+        return self._text

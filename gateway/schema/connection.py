@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from gateway.cursors import Cursor
 from gateway.schema.paging import PageResult
 from gateway.schema.task import Task
 
@@ -18,8 +19,17 @@ class PageInfo:
 
 @strawberry.type(description="A Task with the cursor that resumes after it.")
 class TaskEdge:
-    cursor: str = strawberry.field(description="Opaque; pass as `after` to continue after this.")
-    node: Task = strawberry.field(description="The Task.")
+    task: strawberry.Private[Task]
+    sealed: strawberry.Private[Cursor]
+
+    @strawberry.field(description="Opaque; pass as `after` to continue after this.")
+    def cursor(self) -> str:
+        # Sealed (Fernet) only here: a query that selects nodes alone pays nothing for it.
+        return self.sealed.text()
+
+    @strawberry.field(description="The Task.")
+    def node(self) -> Task:
+        return self.task
 
 
 @strawberry.type(description="One page of Tasks.")
@@ -33,13 +43,14 @@ class TaskConnection:
 
     @classmethod
     def from_page(cls, page: PageResult) -> TaskConnection:
-        edges = [TaskEdge(cursor=cursor, node=Task.from_fhir(r)) for r, cursor in page.items]
+        edges = [TaskEdge(task=Task.from_fhir(r), sealed=cursor) for r, cursor in page.items]
+        last = page.resume or (edges[-1].sealed if edges else None)
         return cls(
             edges=edges,
-            nodes=[edge.node for edge in edges],
+            nodes=[edge.task for edge in edges],
             page_info=PageInfo(
                 has_next_page=page.has_next,
-                end_cursor=page.resume or (edges[-1].cursor if edges else None),
+                end_cursor=last.text() if last is not None else None,
             ),
             total_count=page.total,
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from gateway.cursors import CursorCodec
+from gateway.cursors import Cursor, CursorCodec
 from gateway.errors import BadUserInputError
 from gateway.fhir import FhirClient, FhirRequestError, IncludeRefusedError, Resource, SearchPage
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -25,12 +25,12 @@ Params = list[tuple[str, str]]
 class PageResult:
     """Up to ``first`` resources, each with the cursor that resumes after it."""
 
-    items: list[tuple[Resource, str]] = field(default_factory=list)
+    items: list[tuple[Resource, Cursor]] = field(default_factory=list)
     has_next: bool = False
     total: int | None = None
     included: list[Resource] = field(default_factory=list)
     # Where the next page starts when items were left out after reading: the last item read.
-    resume: str | None = None
+    resume: Cursor | None = None
     # Every search of the read carried the tree walk, and no server cut it short.
     walked: bool = False
     # Every match read, shown or not (one past the page, an anchor's window): a server
@@ -76,8 +76,8 @@ class SegmentedSearch:
         self._want_total = want_total and len(segments) == 1
         self._query = urlencode([("first", str(first))] + [p for s in segments for p in s])
 
-    def _cursor(self, segment: int, **position: Any) -> str:
-        return self._cursors.encode({"g": segment, **position}, query=self._query)
+    def _cursor(self, segment: int, **position: Any) -> Cursor:
+        return self._cursors.later({"g": segment, **position}, query=self._query)
 
     async def read(self, after: str | None) -> PageResult:
         position = self._cursors.decode(after, query=self._query) if after else {"g": 0}

@@ -49,3 +49,11 @@ def test_payload_is_not_readable() -> None:
     raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
     assert b"jane" not in raw
     assert b"Patient" not in raw
+
+
+def test_a_lazy_cursor_seals_once_to_a_cursor_that_decodes() -> None:
+    codec = CursorCodec(SecretStr("k"))
+    cursor = codec.later({"g": 0, "s": 3}, query="q")
+    text = cursor.text()
+    assert cursor.text() == text
+    assert codec.decode(text, query="q") == {"g": 0, "s": 3}
