@@ -57,59 +57,74 @@ def _status(resource: FhirResource) -> TaskStatus:
 @strawberry.type(description="A FHIR Task: a piece of clinical work and where it stands.")
 class Task(Resource):
     status: TaskStatus = strawberry.field(description="Where the Task is in the FHIR life cycle.")
-    status_reason: CodeableConcept | None = strawberry.field(
-        description="Why the Task has its current status (required for on-hold and cancelled)."
-    )
-    business_status: CodeableConcept | None = strawberry.field(
-        description="The clinic's own funnel step."
-    )
     intent: TaskIntent = strawberry.field(description="FHIR Task.intent.")
     priority: TaskPriority | None = strawberry.field(description="How urgent; none means routine.")
-    code: CodeableConcept | None = strawberry.field(description="What kind of Task this is.")
     description: str | None = strawberry.field(description="Human-readable explanation.")
     authored_on: DateTime | None = strawberry.field(description="When the Task was created.")
     last_modified: DateTime | None = strawberry.field(description="When it was last changed.")
     due_date: DateTime | None = strawberry.field(description="Task.restriction.period.end")
     start_date: DateTime | None = strawberry.field(description="Task.restriction.period.start")
-    execution_period: Period | None = strawberry.field(
+
+    # Nested elements are built from raw only when a query selects them: a page of Tasks
+    # usually shows a few scalars, and building every element eagerly showed in profiles.
+    @strawberry.field(
+        description="Why the Task has its current status (required for on-hold and cancelled)."
+    )
+    def status_reason(self) -> CodeableConcept | None:
+        return CodeableConcept.from_fhir(self.raw.get("statusReason"))
+
+    @strawberry.field(description="The clinic's own funnel step.")
+    def business_status(self) -> CodeableConcept | None:
+        return CodeableConcept.from_fhir(self.raw.get("businessStatus"))
+
+    @strawberry.field(description="What kind of Task this is.")
+    def code(self) -> CodeableConcept | None:
+        return CodeableConcept.from_fhir(self.raw.get("code"))
+
+    @strawberry.field(
         description="When work started (first in-progress) and ended (completed/failed/cancelled)."
     )
-    performer_type: list[CodeableConcept] = strawberry.field(
-        description="The roles that may do the Task (e.g. SNOMED CT care roles)."
-    )
-    note: list[Annotation] = strawberry.field(description="Notes, oldest first.")
-    owner_reference: Reference | None = strawberry.field(description="Task.owner as stored.")
-    for_reference: Reference | None = strawberry.field(description="Task.for as stored.")
-    focus_reference: Reference | None = strawberry.field(description="Task.focus as stored.")
-    requester_reference: Reference | None = strawberry.field(
-        description="Task.requester as stored."
-    )
+    def execution_period(self) -> Period | None:
+        return Period.from_fhir(self.raw.get("executionPeriod"))
+
+    @strawberry.field(description="The roles that may do the Task (e.g. SNOMED CT care roles).")
+    def performer_type(self) -> list[CodeableConcept]:
+        return CodeableConcept.list_from_fhir(self.raw.get("performerType"))
+
+    @strawberry.field(description="Notes, oldest first.")
+    def note(self) -> list[Annotation]:
+        return Annotation.list_from_fhir(self.raw.get("note"))
+
+    @strawberry.field(description="Task.owner as stored.")
+    def owner_reference(self) -> Reference | None:
+        return Reference.from_fhir(self.raw.get("owner"))
+
+    @strawberry.field(description="Task.for as stored.")
+    def for_reference(self) -> Reference | None:
+        return Reference.from_fhir(self.raw.get("for"))
+
+    @strawberry.field(description="Task.focus as stored.")
+    def focus_reference(self) -> Reference | None:
+        return Reference.from_fhir(self.raw.get("focus"))
+
+    @strawberry.field(description="Task.requester as stored.")
+    def requester_reference(self) -> Reference | None:
+        return Reference.from_fhir(self.raw.get("requester"))
 
     @classmethod
     def from_fhir(cls, resource: FhirResource) -> Task:
         period = restriction_period(resource)
+        description = resource.get("description")
         return cls(
             **base_fields(resource),
             status=_status(resource),
-            status_reason=CodeableConcept.from_fhir(resource.get("statusReason")),
-            business_status=CodeableConcept.from_fhir(resource.get("businessStatus")),
             intent=TaskIntent.from_code(resource.get("intent")) or TaskIntent.UNKNOWN,
             priority=TaskPriority.from_code(resource.get("priority")),
-            code=CodeableConcept.from_fhir(resource.get("code")),
-            description=resource.get("description")
-            if isinstance(resource.get("description"), str)
-            else None,
+            description=description if isinstance(description, str) else None,
             authored_on=as_datetime(resource.get("authoredOn")),
             last_modified=as_datetime(resource.get("lastModified")),
             due_date=as_datetime(period.get("end")),
             start_date=as_datetime(period.get("start")),
-            execution_period=Period.from_fhir(resource.get("executionPeriod")),
-            performer_type=CodeableConcept.list_from_fhir(resource.get("performerType")),
-            note=Annotation.list_from_fhir(resource.get("note")),
-            owner_reference=Reference.from_fhir(resource.get("owner")),
-            for_reference=Reference.from_fhir(resource.get("for")),
-            focus_reference=Reference.from_fhir(resource.get("focus")),
-            requester_reference=Reference.from_fhir(resource.get("requester")),
         )
 
     @strawberry.field(
