@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.datastructures import Headers
@@ -66,6 +67,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
         if response_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON:
             headers["Content-Type"] = SPEC_CONTENT_TYPE
         return refusal(refused.error, refused.status, self._runtime.metrics, headers)
+
+    def encode_json(self, data: object) -> str | bytes:
+        try:
+            # orjson encodes a page of Tasks ~10x faster than json.dumps, to the same JSON
+            # (non-ASCII as UTF-8 rather than \\u escapes). Text, not bytes: Strawberry sends
+            # bytes over a WebSocket as binary frames, which GraphQL WebSocket clients refuse.
+            return orjson.dumps(data).decode()
+        except TypeError:  # integers past 64 bits: only Python's encoder writes them
+            return super().encode_json(data)
 
     def is_request_allowed(self, request: Any) -> bool:
         # read_request refuses the other methods, as a JSON error with an Allow header.

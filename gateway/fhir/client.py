@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import orjson
 
 from gateway.fhir.bundles import Resource, SearchPage, parse_searchset
 from gateway.fhir.credentials import BearerAuth, caller_bearer
@@ -252,6 +253,12 @@ def _retry_pause(method: str, response: httpx.Response) -> float | None:
 def _decode(response: httpx.Response) -> Any:
     if not response.content:
         return None
+    try:
+        # orjson reads a page of Tasks ~5x faster; what it refuses (NaN, integers past 64 bits)
+        # is still JSON to Python's reader.
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        pass
     try:
         return response.json()
     except ValueError:
