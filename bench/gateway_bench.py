@@ -10,7 +10,7 @@ import asyncio
 import statistics
 import time
 
-import httpx
+import httpx2
 
 from gateway.app import create_app
 from gateway.config import Settings
@@ -34,15 +34,15 @@ async def main(rounds: int) -> None:
     settings = Settings(store_path=":memory:", seed_demo=True, cursor_secret="bench")
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
-    sent: list[httpx.Request] = []
+    sent: list[httpx2.Request] = []
 
-    async def count(request: httpx.Request) -> None:
+    async def count(request: httpx2.Request) -> None:
         sent.append(request)
 
     runtime.http.event_hooks["request"].append(count)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://bench") as client:
             print(f"{'query':45} {'median ms':>10} {'p95 ms':>8} {'FHIR requests':>14}")
             for name, query in QUERIES.items():
                 timings = []

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -220,8 +220,8 @@ async def _http_timings(
     store: FhirStore, searches: dict[str, list[tuple[str, str]]], runs: int
 ) -> None:
     app = Starlette(routes=[Mount("/fhir/R4", app=create_store_app(store))])
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bench/fhir/R4/") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://bench/fhir/R4/") as client:
         for label, params in searches.items():
             samples = []
             for n in range(runs + 3):
@@ -236,15 +236,15 @@ async def _http_timings(
 async def _analytics_timings(path: str, runs: int) -> None:
     settings = Settings(store_path=path, seed_demo=False, cursor_secret="bench")
     app = create_app(settings)
-    sent: list[httpx.Request] = []
+    sent: list[httpx2.Request] = []
 
-    async def count(request: httpx.Request) -> None:
+    async def count(request: httpx2.Request) -> None:
         sent.append(request)
 
     app.state.runtime.http.event_hooks["request"].append(count)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://bench") as client:
             for label, query in ANALYTICS.items():
                 samples = []
                 for n in range(runs + 1):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import httpx
+import httpx2
 from redis.asyncio import Redis
 from starlette.types import ASGIApp
 
@@ -31,7 +31,7 @@ class Runtime:
     """What the gateway holds while it runs; ``store_app`` is set only for the embedded store."""
 
     settings: Settings
-    http: httpx.AsyncClient
+    http: httpx2.AsyncClient
     fhir: FhirClient
     cursors: CursorCodec
     profiles: ServerProfileCache
@@ -39,7 +39,7 @@ class Runtime:
     authenticator: Authenticator
     # The identity provider's keys come through a client of their own: the FHIR client's
     # defaults (a bearer token) must never reach another host.
-    auth_http: httpx.AsyncClient
+    auth_http: httpx2.AsyncClient
     documents: PersistedQueries
     store: FhirStore | None = None
     store_app: ASGIApp | None = None
@@ -72,7 +72,7 @@ class Runtime:
             base_url = settings.fhir_base_url.rstrip("/") + "/"
             http = remote_client(settings, base_url)
         # Also the way to the FHIR token endpoint, another host as often as not.
-        auth_http = httpx.AsyncClient(follow_redirects=False)
+        auth_http = httpx2.AsyncClient(follow_redirects=False)
         fhir = FhirClient(
             http,
             base_url,

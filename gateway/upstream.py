@@ -1,8 +1,8 @@
-"""The shared httpx client to the FHIR server: the embedded store in-process, or a base URL."""
+"""The shared httpx2 client to the FHIR server: the embedded store in-process, or a base URL."""
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
@@ -13,8 +13,8 @@ from gateway.fhir import BearerAuth, ClientCredentialsAuth, SigningKey
 EMBEDDED_BASE_URL = "http://embedded.local/fhir/R4/"
 
 
-def timeouts(settings: Settings) -> httpx.Timeout:
-    return httpx.Timeout(
+def timeouts(settings: Settings) -> httpx2.Timeout:
+    return httpx2.Timeout(
         connect=settings.upstream_connect_timeout,
         read=settings.upstream_read_timeout,
         write=settings.upstream_read_timeout,
@@ -22,16 +22,16 @@ def timeouts(settings: Settings) -> httpx.Timeout:
     )
 
 
-def remote_client(settings: Settings, base_url: str) -> httpx.AsyncClient:
+def remote_client(settings: Settings, base_url: str) -> httpx2.AsyncClient:
     """One pooled client for the process; connection failures are retried once by the transport."""
     headers = {"User-Agent": "fhir-task-gateway"}
-    limits = httpx.Limits(
+    limits = httpx2.Limits(
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    # With transport= given, httpx ignores the client's limits: they belong on the transport.
-    transport = httpx.AsyncHTTPTransport(retries=1, limits=limits)
-    return httpx.AsyncClient(
+    # With transport= given, httpx2 ignores the client's limits: they belong on the transport.
+    transport = httpx2.AsyncHTTPTransport(retries=1, limits=limits)
+    return httpx2.AsyncClient(
         base_url=base_url,
         transport=transport,
         timeout=timeouts(settings),
@@ -41,8 +41,8 @@ def remote_client(settings: Settings, base_url: str) -> httpx.AsyncClient:
 
 
 def fhir_credentials(
-    settings: Settings, base_url: str, token_http: httpx.AsyncClient
-) -> httpx.Auth | None:
+    settings: Settings, base_url: str, token_http: httpx2.AsyncClient
+) -> httpx2.Auth | None:
     """The gateway's own credentials to the FHIR server (none with passthrough: they are
     each caller's, added per request). ``token_http`` reaches the token endpoint."""
     mode = settings.effective_fhir_auth
@@ -67,11 +67,11 @@ def fhir_credentials(
     return None
 
 
-def embedded_client(settings: Settings, store_app: ASGIApp) -> httpx.AsyncClient:
-    """An httpx client that reaches the embedded store in-process, with no socket."""
+def embedded_client(settings: Settings, store_app: ASGIApp) -> httpx2.AsyncClient:
+    """An httpx2 client that reaches the embedded store in-process, with no socket."""
     app = Starlette(routes=[Mount("/fhir/R4", app=store_app)])
-    return httpx.AsyncClient(
+    return httpx2.AsyncClient(
         base_url=EMBEDDED_BASE_URL,
-        transport=httpx.ASGITransport(app=app),
+        transport=httpx2.ASGITransport(app=app),
         timeout=timeouts(settings),
     )

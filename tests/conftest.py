@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -62,9 +62,9 @@ class Gateway:
     """A running gateway app on one FHIR server, with the FHIR requests it sent counted."""
 
     name: str
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
     runtime: Runtime
-    requests: list[httpx.Request] = field(default_factory=list)
+    requests: list[httpx2.Request] = field(default_factory=list)
 
     @property
     def fhir(self) -> FhirClient:
@@ -99,7 +99,7 @@ class Gateway:
         return PRESETS[self.name]
 
     @property
-    def writes(self) -> list[httpx.Request]:
+    def writes(self) -> list[httpx2.Request]:
         """The requests sent that write: PUT, PATCH, DELETE, and every POST but a search."""
         return [
             r
@@ -124,7 +124,7 @@ class Gateway:
         return sum(1 for r in self.requests if method is None or r.method == method)
 
     @contextlib.contextmanager
-    def counting(self) -> Iterator[list[httpx.Request]]:
+    def counting(self) -> Iterator[list[httpx2.Request]]:
         """Collect the FHIR requests sent inside the block."""
         self.requests.clear()
         yield self.requests
@@ -143,11 +143,13 @@ async def running_gateway(settings: Settings, name: str) -> AsyncIterator[Gatewa
     app = create_app(settings)
     runtime: Runtime = app.state.runtime
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(
+            transport=transport, base_url="http://gateway.test"
+        ) as client:
             gateway = Gateway(name=name, client=client, runtime=runtime)
 
-            async def record(request: httpx.Request) -> None:
+            async def record(request: httpx2.Request) -> None:
                 gateway.requests.append(request)
 
             runtime.http.event_hooks["request"].append(record)
@@ -163,7 +165,7 @@ async def gateway_on(request: pytest.FixtureRequest, **extra: Any) -> AsyncItera
     base_url: str | None = None
     if request.param == "medplum":
         base_url = request.getfixturevalue("medplum_base_url")
-        async with httpx.AsyncClient() as client:
+        async with httpx2.AsyncClient() as client:
             reset = await client.post(base_url.split("/fhir/R4")[0] + "/reset")
             assert reset.status_code == 204
     settings = settings_for(request.param, base_url, **extra)

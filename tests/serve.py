@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator, Mapping
 from typing import IO
 
-import httpx
+import httpx2
 import pytest
 
 from tests.conftest import free_port
@@ -26,8 +26,8 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) ->
         if process.poll() is not None:
             log.seek(0)
             pytest.fail(f"gateway exited with {process.returncode}:\n{log.read()[-3000:]!r}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+        with contextlib.suppress(httpx2.HTTPError):
+            if httpx2.get(f"{url}/healthz", timeout=1.0).status_code == 200:
                 return
         time.sleep(0.1)
     pytest.fail(f"gateway at {url} not healthy within {START_TIMEOUT} s")

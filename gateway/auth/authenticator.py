@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-import httpx
+import httpx2
 
 from gateway.auth.caller import ANONYMOUS, Caller, caller_from_claims, invalid
 from gateway.auth.keys import IssuerKeys
@@ -20,7 +20,7 @@ class Authenticator:
     def __init__(
         self,
         settings: Settings,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import httpx
+import httpx2
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
@@ -17,7 +17,7 @@ from gateway.errors import UpstreamUnavailableError
 log = logging.getLogger("gateway.auth")
 
 # An identity provider that hangs must not hold requests for long; keys are small documents.
-FETCH_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+FETCH_TIMEOUT = httpx2.Timeout(5.0, connect=2.0)
 MAX_DOCUMENT_BYTES = 512 * 1024
 
 
@@ -35,7 +35,7 @@ class IssuerKeys:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         *,
         issuer: str,
         jwks_url: str | None = None,
@@ -97,7 +97,7 @@ class IssuerKeys:
                 try:
                     self._keys = await self._fetch()
                     self._fetched_at = self._monotonic()
-                except (httpx.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
+                except (httpx2.HTTPError, JoseError, ValueError, KeyError, TypeError) as exc:
                     log.warning("could not fetch the identity provider's keys: %r", exc)
                     if self._keys is not None:
                         self._fetched_at = self._monotonic()  # keep the old keys for now

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 import orjson
 
 from gateway.fhir.bundles import Resource, SearchPage, parse_searchset
@@ -45,7 +45,7 @@ def version_of(resource: Resource) -> str | None:
 
 
 class FhirClient:
-    """Reads and writes one FHIR R4 server through one shared httpx.AsyncClient.
+    """Reads and writes one FHIR R4 server through one shared httpx2.AsyncClient.
 
     Every URL is built from validated types and ids, or is a link the server gave that
     lies under the configured base. Failures leave as FhirError subclasses (gateway.fhir.errors).
@@ -53,12 +53,12 @@ class FhirClient:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: httpx2.AsyncClient,
         base_url: str,
         *,
         total_timeout: float,
         observe: FhirObserver | None = None,
-        auth: httpx.Auth | None = None,
+        auth: httpx2.Auth | None = None,
         callers: bool = False,
     ) -> None:
         self._http = http
@@ -195,7 +195,7 @@ class FhirClient:
             raise FhirResponseError("The FHIR server answered with no JSON resource")
         return body
 
-    async def _send(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx.Response:
+    async def _send(self, method: str, url: str, *, label: str, **kwargs: Any) -> httpx2.Response:
         started = time.perf_counter()
         headers = {"Accept": FHIR_JSON, **kwargs.pop("headers", {})}
         if "json" in kwargs:
@@ -213,7 +213,7 @@ class FhirClient:
             # The token endpoint failed inside the auth flow: already logged there.
             self._record(label, exc.kind, started)
             raise
-        except (httpx.HTTPError, TimeoutError) as exc:
+        except (httpx2.HTTPError, TimeoutError) as exc:
             mapped = error_for_transport(exc)
             log.warning("fhir %s failed: %s", label, mapped.kind)
             self._record(label, mapped.kind, started)
@@ -233,7 +233,7 @@ class FhirClient:
         return elapsed
 
 
-def _retry_pause(method: str, response: httpx.Response) -> float | None:
+def _retry_pause(method: str, response: httpx2.Response) -> float | None:
     """Seconds to wait before the one retry of a read the server turned away for a moment.
 
     Only GETs are retried (a write is never repeated behind the client's back), only on
@@ -250,7 +250,7 @@ def _retry_pause(method: str, response: httpx.Response) -> float | None:
     return None
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: httpx2.Response) -> Any:
     if not response.content:
         return None
     try:

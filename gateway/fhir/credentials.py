@@ -1,4 +1,4 @@
-"""How the gateway proves itself to the FHIR server: httpx.Auth flows that add a bearer token
+"""How the gateway proves itself to the FHIR server: httpx2.Auth flows that add a bearer token
 only to requests under the FHIR base URL."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
@@ -27,14 +27,16 @@ ASSERTION_LIFETIME_S = 300
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
-class BearerAuth(httpx.Auth):
+class BearerAuth(httpx2.Auth):
     """A fixed bearer token (GATEWAY_FHIR_AUTH_TOKEN, or a caller's own), for the base only."""
 
     def __init__(self, token: SecretStr, base_url: str) -> None:
         self._token = token
         self._base_url = base_url
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def auth_flow(
+        self, request: httpx2.Request
+    ) -> Generator[httpx2.Request, httpx2.Response, None]:
         if same_origin_and_prefix(str(request.url), self._base_url):
             request.headers["Authorization"] = f"Bearer {self._token.get_secret_value()}"
         yield request
@@ -98,7 +100,7 @@ class _Token:
     renew_at: float | None
 
 
-class ClientCredentialsAuth(httpx.Auth):
+class ClientCredentialsAuth(httpx2.Auth):
     """SMART Backend Services: an access token from the token endpoint (client_credentials),
     with a signed client assertion (private_key_jwt) or a client secret (client_secret_basic).
 
@@ -110,7 +112,7 @@ class ClientCredentialsAuth(httpx.Auth):
 
     def __init__(
         self,
-        token_http: httpx.AsyncClient,
+        token_http: httpx2.AsyncClient,
         *,
         base_url: str,
         token_url: str,
@@ -134,8 +136,8 @@ class ClientCredentialsAuth(httpx.Auth):
         self._lock = asyncio.Lock()
 
     async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        self, request: httpx2.Request
+    ) -> AsyncGenerator[httpx2.Request, httpx2.Response]:
         if not same_origin_and_prefix(str(request.url), self._base_url):
             yield request
             return
@@ -167,17 +169,17 @@ class ClientCredentialsAuth(httpx.Auth):
         form = {"grant_type": "client_credentials"}
         if self._scopes:
             form["scope"] = self._scopes
-        auth: httpx.Auth = httpx.Auth()
+        auth: httpx2.Auth = httpx2.Auth()
         if self._key is not None:
             form["client_assertion_type"] = ASSERTION_TYPE
             form["client_assertion"] = self._key.assertion(self._client_id, self._token_url, now)
         elif self._secret is not None:
-            auth = httpx.BasicAuth(self._client_id, self._secret.get_secret_value())
+            auth = httpx2.BasicAuth(self._client_id, self._secret.get_secret_value())
         try:
             response = await self._http.post(
                 self._token_url, data=form, auth=auth, headers={"Accept": "application/json"}
             )
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             log.warning("fhir token request failed: %s", type(exc).__name__)
             raise FhirUnavailableError("The FHIR token endpoint cannot be reached") from exc
         # The answer's body is never logged nor quoted: it may carry a token.

@@ -1,4 +1,4 @@
-"""The FHIR layer's own errors: httpx failures and FHIR answers translated once, here.
+"""The FHIR layer's own errors: httpx2 failures and FHIR answers translated once, here.
 
     FhirError                     any failure talking to the FHIR server
     ├── FhirRequestError          400/422: the server refused the request as sent
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import httpx
+import httpx2
 
 
 class FhirError(Exception):
@@ -82,12 +82,12 @@ class IncludeRefusedError(FhirRequestError):
     """A 400/422 whose OperationOutcome says the server refused the search's ``_include``."""
 
 
-def _retry_after(response: httpx.Response) -> int | None:
+def _retry_after(response: httpx2.Response) -> int | None:
     value = response.headers.get("Retry-After", "")
     return int(value) if value.isdigit() else None
 
 
-def error_for_response(response: httpx.Response, *, callers: bool = False) -> FhirError:
+def error_for_response(response: httpx2.Response, *, callers: bool = False) -> FhirError:
     """The FhirError for a non-2xx FHIR answer; ``callers`` when the caller's own token went."""
     status = response.status_code
     if status in (404, 410):
@@ -114,7 +114,7 @@ def error_for_response(response: httpx.Response, *, callers: bool = False) -> Fh
     return FhirResponseError(f"The FHIR server answered {status}", status=status)
 
 
-def _names_include(response: httpx.Response) -> bool:
+def _names_include(response: httpx2.Response) -> bool:
     """Whether an issue of the OperationOutcome points at ``_include``, by its expression or
     location, or in its text (read only for this test, never passed on)."""
     try:
@@ -139,9 +139,9 @@ def _names_include(response: httpx.Response) -> bool:
 
 
 def error_for_transport(exc: Exception) -> FhirError:
-    """The FhirError for an httpx failure or an exceeded total deadline."""
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    """The FhirError for an httpx2 failure or an exceeded total deadline."""
+    if isinstance(exc, httpx2.TimeoutException | TimeoutError):
         return FhirTimeoutError("The FHIR server did not answer in time")
-    if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.RemoteProtocolError):
+    if isinstance(exc, httpx2.ConnectError | httpx2.NetworkError | httpx2.RemoteProtocolError):
         return FhirUnavailableError("The FHIR server cannot be reached")
     return FhirResponseError("The FHIR request failed")

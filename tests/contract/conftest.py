@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -17,11 +17,11 @@ EMBEDDED_BASE = "http://embedded.test/fhir/R4/"
 
 @dataclass(frozen=True)
 class FhirPeer:
-    """A FHIR server under test: its name, an httpx client on its base URL, and what it does
+    """A FHIR server under test: its name, an httpx2 client on its base URL, and what it does
     where servers differ (the gateway's own preset for it: tests branch on it, never skip)."""
 
     name: str
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
     caps: ServerProfile
 
 
@@ -33,13 +33,13 @@ async def fhir(request: pytest.FixtureRequest) -> AsyncIterator[FhirPeer]:
 
         store = FhirStore.open(":memory:")
         app = Starlette(routes=[Mount("/fhir/R4", app=create_store_app(store))])
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=EMBEDDED_BASE) as client:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url=EMBEDDED_BASE) as client:
             yield FhirPeer("embedded", client, PRESETS["embedded"])
         store.close()
     else:
         base_url: str = request.getfixturevalue("medplum_base_url")
-        async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
+        async with httpx2.AsyncClient(base_url=base_url, timeout=30.0) as client:
             reset = await client.post(base_url.split("/fhir/R4")[0] + "/reset")
             assert reset.status_code == 204
             yield FhirPeer("medplum", client, PRESETS["medplum"])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 
 from tests.serve import gateway_process
 
@@ -55,8 +55,8 @@ def test_the_second_query_carries_only_the_hash() -> None:
             timeout=CLIENT_TIMEOUT,
             check=False,
         )
-        direct = httpx.post(f"{url}/graphql", json={"query": QUERY}, timeout=10.0).json()
-        metrics = httpx.get(f"{url}/metrics", timeout=10.0).text
+        direct = httpx2.post(f"{url}/graphql", json={"query": QUERY}, timeout=10.0).json()
+        metrics = httpx2.get(f"{url}/metrics", timeout=10.0).text
     assert finished.returncode == 0, finished.stderr
     report = json.loads(finished.stdout)
 

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.e2e.mutations import CLAIM, START, outcome
@@ -28,13 +28,13 @@ def two_gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
         yield first, second
 
 
-async def _gql(client: httpx.AsyncClient, url: str, query: str, **variables: Any) -> Any:
+async def _gql(client: httpx2.AsyncClient, url: str, query: str, **variables: Any) -> Any:
     response = await client.post(f"{url}/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     return response.json()
 
 
-async def _new_task(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+async def _new_task(client: httpx2.AsyncClient, url: str) -> dict[str, Any]:
     body = await _gql(client, url, CREATE)
     assert "errors" not in body, body
     created: dict[str, Any] = body["data"]["createTask"]
@@ -45,7 +45,7 @@ async def test_claims_split_over_two_processes_have_one_winner(
     two_gateways: tuple[str, str],
 ) -> None:
     urls = two_gateways
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
+    async with httpx2.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
         task_id = (await _new_task(client, urls[0]))["id"]
         owners = [f"Practitioner/p{i}" for i in range(RACERS)]
         for owner in owners:
@@ -73,7 +73,7 @@ async def test_status_changes_split_over_two_processes_have_one_winner(
     two_gateways: tuple[str, str],
 ) -> None:
     urls = two_gateways
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
+    async with httpx2.AsyncClient(timeout=REQUEST_TIMEOUT) as client:
         created = await _new_task(client, urls[1])
         task_id, version = created["id"], created["versionId"]
         # REQUESTED cannot go IN_PROGRESS directly; accept it first, on the other process.

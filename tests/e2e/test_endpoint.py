@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.fhir.errors import FhirRequestError
@@ -153,9 +153,9 @@ async def test_upstream_unreachable_is_typed(unreachable: Gateway) -> None:
 async def test_failing_subtasks_keep_the_rest_of_the_answer(embedded: Gateway) -> None:
     await put_all(embedded.fhir, [task("a"), task("b", parent="a")])
 
-    async def fail_part_of(request: httpx.Request) -> None:
+    async def fail_part_of(request: httpx2.Request) -> None:
         if b"part-of" in request.url.query:
-            raise httpx.ConnectError("down", request=request)
+            raise httpx2.ConnectError("down", request=request)
 
     embedded.runtime.http.event_hooks["request"].append(fail_part_of)
     body = await embedded.gql('query { task(id: "a") { id status subtasks { id } } }')

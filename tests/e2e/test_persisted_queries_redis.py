@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from redis.asyncio import Redis
 
@@ -37,19 +37,19 @@ def apq(document: str, *, send_document: bool) -> dict[str, Any]:
     return body
 
 
-def by_hash_over_get(url: str, document: str) -> httpx.Response:
+def by_hash_over_get(url: str, document: str) -> httpx2.Response:
     extensions = json.dumps(apq(document, send_document=False)["extensions"])
-    return httpx.get(f"{url}/graphql", params={"extensions": extensions}, timeout=10.0)
+    return httpx2.get(f"{url}/graphql", params={"extensions": extensions}, timeout=10.0)
 
 
-def post(url: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(f"{url}/graphql", json=body, timeout=10.0)
+def post(url: str, body: dict[str, Any]) -> httpx2.Response:
+    return httpx2.post(f"{url}/graphql", json=body, timeout=10.0)
 
 
 def fallbacks(url: str) -> dict[str, float]:
     """gateway_redis_fallbacks_total for APQ on one gateway, by operation."""
     counts = {}
-    for line in httpx.get(f"{url}/metrics", timeout=10.0).text.splitlines():
+    for line in httpx2.get(f"{url}/metrics", timeout=10.0).text.splitlines():
         if line.startswith('gateway_redis_fallbacks_total{feature="apq"'):
             labels, value = line.rsplit(" ", 1)
             counts[labels.split('operation="')[1].split('"')[0]] = float(value)
@@ -72,12 +72,12 @@ def test_replicas_share_persisted_queries_and_outlive_a_redis_outage(
             assert client.get(f"gateway:apq:{sha256(TASKS)}") == TASKS
             assert 0 < client.ttl(f"gateway:apq:{sha256(TASKS)}") <= TTL_SECONDS
         for url in (first, second):
-            ready = httpx.get(f"{url}/readyz", timeout=10.0)
+            ready = httpx2.get(f"{url}/readyz", timeout=10.0)
             assert (ready.status_code, ready.json()) == (200, {"status": "ready", "redis": "up"})
 
         redis_server.stop()
 
-        ready = httpx.get(f"{second}/readyz", timeout=10.0)
+        ready = httpx2.get(f"{second}/readyz", timeout=10.0)
         assert (ready.status_code, ready.json()) == (200, {"status": "ready", "redis": "down"})
         # Each process keeps serving what it registered or was served itself...
         assert by_hash_over_get(first, TASKS).json() == {"data": NO_TASKS}

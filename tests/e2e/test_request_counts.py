@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 
 from tests.conftest import Gateway
 from tests.e2e.builders import patient, practitioner, put_all, task
@@ -103,17 +103,17 @@ async def test_four_levels_of_subtasks_cost_one_task_search_per_level(gateway: G
     assert len(sent) - len(task_requests) <= 5
 
 
-class RefuseIncludes(httpx.AsyncBaseTransport):
+class RefuseIncludes(httpx2.AsyncBaseTransport):
     """A FHIR server that answers 400 to any search asking for _include, with ``issue``."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, issue: dict[str, str]) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, issue: dict[str, str]) -> None:
         self.inner = inner
         self.issue = issue
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if b"_include" in request.url.query:
             outcome = {"resourceType": "OperationOutcome", "issue": [self.issue]}
-            return httpx.Response(400, json=outcome)
+            return httpx2.Response(400, json=outcome)
         return await self.inner.handle_async_request(request)
 
     async def aclose(self) -> None:
@@ -122,7 +122,7 @@ class RefuseIncludes(httpx.AsyncBaseTransport):
 
 def refuse_includes(gateway: Gateway, issue: dict[str, str]) -> None:
     http = gateway.runtime.http
-    http._transport = RefuseIncludes(http._transport, issue)  # the transport is httpx's test seam
+    http._transport = RefuseIncludes(http._transport, issue)  # the transport is httpx2's test seam
 
 
 async def test_servers_refusing_includes_fall_back_to_batched_loads(gateway: Gateway) -> None:

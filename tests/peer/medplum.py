@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-import httpx
+import httpx2
 
 __all__ = ["PEER_DIR", "PeerStartError", "reset", "reset_url", "running_medplum"]
 
@@ -80,7 +80,7 @@ def reset_url(base_url: str) -> str:
 
 def reset(base_url: str, *, timeout: float = 10.0) -> None:
     """Replace the peer's repository with an empty one (synchronous; async code posts itself)."""
-    response = httpx.post(reset_url(base_url), timeout=timeout)
+    response = httpx2.post(reset_url(base_url), timeout=timeout)
     if response.status_code != 204:
         raise RuntimeError(f"reset answered {response.status_code}: {response.text[:200]}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.peer import medplum
@@ -25,9 +25,9 @@ def base_url(medplum_base_url: str) -> str:
 
 
 @pytest.fixture
-def client(base_url: str) -> Iterator[httpx.Client]:
+def client(base_url: str) -> Iterator[httpx2.Client]:
     reset(base_url)
-    with httpx.Client(base_url=base_url, timeout=10.0) as http:
+    with httpx2.Client(base_url=base_url, timeout=10.0) as http:
         yield http
 
 
@@ -35,10 +35,10 @@ def test_base_url_and_health(base_url: str) -> None:
     assert base_url.startswith("http://127.0.0.1:")
     assert base_url.endswith("/fhir/R4/")
     assert reset_url(base_url) == base_url.removesuffix("/fhir/R4/") + "/reset"
-    assert httpx.get(base_url.removesuffix("/fhir/R4/") + "/healthz").status_code == 200
+    assert httpx2.get(base_url.removesuffix("/fhir/R4/") + "/healthz").status_code == 200
 
 
-def test_create_sets_etag_last_modified_and_location(client: httpx.Client) -> None:
+def test_create_sets_etag_last_modified_and_location(client: httpx2.Client) -> None:
     response = client.post("Task", json=NEW_TASK, headers=FHIR_JSON)
 
     assert response.status_code == 201
@@ -52,7 +52,7 @@ def test_create_sets_etag_last_modified_and_location(client: httpx.Client) -> No
     assert response.headers["content-type"].startswith("application/fhir+json")
 
 
-def test_stale_if_match_is_412(client: httpx.Client) -> None:
+def test_stale_if_match_is_412(client: httpx2.Client) -> None:
     task = client.post("Task", json=NEW_TASK, headers=FHIR_JSON).json()
     stale = f'W/"{task["meta"]["versionId"]}"'
     task["status"] = "in-progress"
@@ -65,7 +65,7 @@ def test_stale_if_match_is_412(client: httpx.Client) -> None:
     assert second.json()["resourceType"] == "OperationOutcome"
 
 
-def test_form_search_merges_url_parameters(client: httpx.Client) -> None:
+def test_form_search_merges_url_parameters(client: httpx2.Client) -> None:
     for status in ("ready", "draft", "draft"):
         client.post("Task", json={**NEW_TASK, "status": status}, headers=FHIR_JSON)
 
@@ -77,7 +77,7 @@ def test_form_search_merges_url_parameters(client: httpx.Client) -> None:
     assert [e["resource"]["status"] for e in bundle["entry"]] == ["draft"]
 
 
-def test_reset_empties_the_repository(base_url: str, client: httpx.Client) -> None:
+def test_reset_empties_the_repository(base_url: str, client: httpx2.Client) -> None:
     client.post("Task", json=NEW_TASK, headers=FHIR_JSON)
 
     reset(base_url)
@@ -85,7 +85,7 @@ def test_reset_empties_the_repository(base_url: str, client: httpx.Client) -> No
     assert client.get("Task").json()["total"] == 0
 
 
-def test_bad_json_is_an_operation_outcome(client: httpx.Client) -> None:
+def test_bad_json_is_an_operation_outcome(client: httpx2.Client) -> None:
     response = client.post("Task", content=b"{", headers=FHIR_JSON)
 
     assert response.status_code == 400

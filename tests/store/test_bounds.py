@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.store import batch as batch_module
@@ -31,7 +31,7 @@ from tests.store.resources import ids, task
     ids=["filters", "id-values", "reference-values", "includes", "sort-keys"],
 )
 async def test_searches_beyond_the_bounds_are_400(
-    client: httpx.AsyncClient, params: list[tuple[str, str]]
+    client: httpx2.AsyncClient, params: list[tuple[str, str]]
 ) -> None:
     response = await client.post(
         "Task/_search",
@@ -42,7 +42,7 @@ async def test_searches_beyond_the_bounds_are_400(
     assert response.status_code == 400, response.text
 
 
-async def test_searches_at_the_bounds_run(client: httpx.AsyncClient) -> None:
+async def test_searches_at_the_bounds_run(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1", owner={"reference": "Practitioner/p"}))
     params = [
         *[("owner:missing", "false")] * 29,
@@ -62,7 +62,7 @@ async def test_searches_at_the_bounds_run(client: httpx.AsyncClient) -> None:
 
 
 async def test_chunked_bodies_stop_at_the_limit(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(routes_module, "MAX_BODY_BYTES", 4096)
     sent = 0
@@ -81,7 +81,7 @@ async def test_chunked_bodies_stop_at_the_limit(
     assert sent <= 8 * 1024
 
 
-async def test_large_bodies_are_parsed_and_stored(client: httpx.AsyncClient) -> None:
+async def test_large_bodies_are_parsed_and_stored(client: httpx2.AsyncClient) -> None:
     body = task(id="big", note=[{"text": "x" * 1000} for _ in range(200)])
 
     response = await client.put("Task/big", json=body)
@@ -90,7 +90,7 @@ async def test_large_bodies_are_parsed_and_stored(client: httpx.AsyncClient) -> 
     assert len((await client.get("Task/big")).json()["note"]) == 200
 
 
-async def test_batches_hold_at_most_100_entries(client: httpx.AsyncClient) -> None:
+async def test_batches_hold_at_most_100_entries(client: httpx2.AsyncClient) -> None:
     entry = {"request": {"method": "GET", "url": "Task"}}
 
     at_limit = await client.post(
@@ -105,7 +105,7 @@ async def test_batches_hold_at_most_100_entries(client: httpx.AsyncClient) -> No
 
 
 async def test_batch_entries_past_the_response_budget_are_not_run(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(batch_module, "MAX_RESPONSE_BYTES", 1000)
     for n in range(3):

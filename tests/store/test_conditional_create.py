@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+import httpx2
 import pytest
 
 from tests.store.resources import ids, task
@@ -28,7 +28,7 @@ from tests.store.resources import ids, task
     ],
 )
 async def test_conditional_create_refuses_criteria_that_do_not_filter(
-    client: httpx.AsyncClient, criteria: str
+    client: httpx2.AsyncClient, criteria: str
 ) -> None:
     other = task(identifier=[{"system": "s", "value": "other"}])
     await client.put("Task/only-one", json={**other, "id": "only-one"})
@@ -43,7 +43,7 @@ async def test_conditional_create_refuses_criteria_that_do_not_filter(
     assert await ids(client, {}) == {"only-one"}
 
 
-async def test_conditional_create_still_finds_and_creates(client: httpx.AsyncClient) -> None:
+async def test_conditional_create_still_finds_and_creates(client: httpx2.AsyncClient) -> None:
     body = task(identifier=[{"system": "s", "value": "1"}])
     headers = {"If-None-Exist": "identifier=s|1"}
     first = await client.post("Task", json=body, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.store.dates import date_range
@@ -24,7 +24,7 @@ from tests.store.resources import task
     ],
 )
 async def test_dates_of_the_wrong_shape_are_refused(
-    client: httpx.AsyncClient, fields: dict[str, Any], expression: str
+    client: httpx2.AsyncClient, fields: dict[str, Any], expression: str
 ) -> None:
     response = await client.put("Task/d", json=task(id="d", **fields))
 
@@ -32,7 +32,7 @@ async def test_dates_of_the_wrong_shape_are_refused(
     assert response.json()["issue"][0]["expression"] == [expression]
 
 
-async def test_dates_with_a_zone_or_without_a_time_are_stored(client: httpx.AsyncClient) -> None:
+async def test_dates_with_a_zone_or_without_a_time_are_stored(client: httpx2.AsyncClient) -> None:
     for n, value in enumerate(["2024-05-01", "2024-05-01T10:00:00+02:00", "2024-05-01T08:00Z"]):
         response = await client.put(f"Task/d{n}", json=task(id=f"d{n}", authoredOn=value))
         assert response.status_code == 201, response.text

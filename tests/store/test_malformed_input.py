@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 import pytest
 
 from tests.store.resources import task
@@ -12,7 +12,7 @@ from tests.store.resources import task
 
 @pytest.mark.parametrize("version", ["9" * 30, "\u0661", "-1", "1.0"])
 async def test_vread_of_an_impossible_version_is_404(
-    client: httpx.AsyncClient, version: str
+    client: httpx2.AsyncClient, version: str
 ) -> None:
     await client.put("Task/t", json=task(id="t"))
 
@@ -43,7 +43,7 @@ def _token(raw: bytes) -> str:
         {"_page_token": "A" * 5000},
     ],
 )
-async def test_malformed_paging_is_400(client: httpx.AsyncClient, params: dict[str, str]) -> None:
+async def test_malformed_paging_is_400(client: httpx2.AsyncClient, params: dict[str, str]) -> None:
     await client.put("Task/a", json=task(id="a"))
 
     response = await client.get("Task", params=params)
@@ -69,7 +69,7 @@ async def test_malformed_paging_is_400(client: httpx.AsyncClient, params: dict[s
     ],
     ids=["surrogate", "surrogate-key", "deep-list", "deep-object"],
 )
-async def test_bodies_json_cannot_store_are_400(client: httpx.AsyncClient, body: str) -> None:
+async def test_bodies_json_cannot_store_are_400(client: httpx2.AsyncClient, body: str) -> None:
     response = await client.put(
         "Task/s", content=body, headers={"Content-Type": "application/fhir+json"}
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.store.resources import task
@@ -22,7 +22,7 @@ from tests.store.resources import task
     ],
 )
 async def test_meta_of_the_wrong_shape_is_422(
-    client: httpx.AsyncClient, meta: dict[str, Any], expression: str
+    client: httpx2.AsyncClient, meta: dict[str, Any], expression: str
 ) -> None:
     response = await client.post("Task", json=task(meta=meta))
 
@@ -30,7 +30,7 @@ async def test_meta_of_the_wrong_shape_is_422(
     assert response.json()["issue"][0]["expression"] == [expression]
 
 
-async def test_well_formed_meta_is_kept_and_subsetted(client: httpx.AsyncClient) -> None:
+async def test_well_formed_meta_is_kept_and_subsetted(client: httpx2.AsyncClient) -> None:
     meta = {"tag": [{"system": "urn:t", "code": "x"}], "profile": ["http://p"]}
     await client.put("Task/m", json=task(id="m", meta=meta))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from gateway.store import FhirStore
 from tests.store.resources import ids, task
 
 
-async def test_unsearchable_references_are_not_missing(client: httpx.AsyncClient) -> None:
+async def test_unsearchable_references_are_not_missing(client: httpx2.AsyncClient) -> None:
     contained = {"resourceType": "Practitioner", "id": "p"}
     await client.put("Task/none", json=task(id="none"))
     await client.put(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -21,18 +21,18 @@ def task(**fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client() -> AsyncIterator[httpx2.AsyncClient]:
     store = FhirStore.open(":memory:")
     app = Starlette(routes=[Mount("/api/fhir", app=create_store_app(store))])
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(
         transport=transport, base_url="https://fhir.example.test:8443/api/fhir/"
     ) as client:
         yield client
     store.close()
 
 
-async def test_urls_follow_the_host_port_and_mount(client: httpx.AsyncClient) -> None:
+async def test_urls_follow_the_host_port_and_mount(client: httpx2.AsyncClient) -> None:
     for n in range(3):
         await client.put(f"Task/t{n}", json=task(id=f"t{n}"))
 
@@ -47,7 +47,7 @@ async def test_urls_follow_the_host_port_and_mount(client: httpx.AsyncClient) ->
     assert links["next"].startswith(f"{base}/Task?_count=2&_page_token=")
 
 
-async def test_headers_of_a_read(client: httpx.AsyncClient) -> None:
+async def test_headers_of_a_read(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1"))
 
     response = await client.get("Task/t1")
@@ -60,7 +60,7 @@ async def test_headers_of_a_read(client: httpx.AsyncClient) -> None:
     assert head.headers["etag"] == 'W/"1"'
 
 
-async def test_prefer_return_minimal(client: httpx.AsyncClient) -> None:
+async def test_prefer_return_minimal(client: httpx2.AsyncClient) -> None:
     response = await client.post("Task", json=task(), headers={"Prefer": "return=minimal"})
 
     assert response.status_code == 201
@@ -68,7 +68,7 @@ async def test_prefer_return_minimal(client: httpx.AsyncClient) -> None:
     assert response.headers["location"]
 
 
-async def test_unknown_endpoints_and_methods(client: httpx.AsyncClient) -> None:
+async def test_unknown_endpoints_and_methods(client: httpx2.AsyncClient) -> None:
     not_found = await client.get("Task/t1/_history/1/extra")
     wrong_method = await client.patch("Task/t1", json=[])
 
@@ -78,7 +78,7 @@ async def test_unknown_endpoints_and_methods(client: httpx.AsyncClient) -> None:
     assert "PUT" in wrong_method.headers["allow"]
 
 
-async def test_batch_entry_with_an_absolute_url(client: httpx.AsyncClient) -> None:
+async def test_batch_entry_with_an_absolute_url(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1"))
     bundle = {
         "resourceType": "Bundle",
@@ -100,7 +100,7 @@ async def test_batch_entry_with_an_absolute_url(client: httpx.AsyncClient) -> No
     assert [e["response"]["status"][:3] for e in entries] == ["200", "400", "400"]
 
 
-async def test_elements_and_summary_count(client: httpx.AsyncClient) -> None:
+async def test_elements_and_summary_count(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1", description="long text"))
 
     subset = (await client.get("Task", params={"_elements": "status"})).json()
@@ -113,7 +113,7 @@ async def test_elements_and_summary_count(client: httpx.AsyncClient) -> None:
     assert "entry" not in counted
 
 
-async def test_oversized_count_is_clamped_with_a_warning(client: httpx.AsyncClient) -> None:
+async def test_oversized_count_is_clamped_with_a_warning(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json=task(id="t1"))
 
     bundle = (await client.get("Task", params={"_count": "5000"})).json()
@@ -124,7 +124,7 @@ async def test_oversized_count_is_clamped_with_a_warning(client: httpx.AsyncClie
 
 
 async def test_included_resources_are_bounded(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(includes_module, "MAX_INCLUDED", 3)
     await client.put("Task/root", json=task(id="root"))
@@ -140,7 +140,7 @@ async def test_included_resources_are_bounded(
 
 
 async def test_oversized_bodies_are_refused(
-    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    client: httpx2.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(routes_module, "MAX_BODY_BYTES", 100)
 
@@ -150,7 +150,7 @@ async def test_oversized_bodies_are_refused(
 
 
 @pytest.mark.parametrize("body", [b'{"resourceType": "Task", "n": NaN}', b"\xff\xfe"])
-async def test_bodies_that_are_not_json(client: httpx.AsyncClient, body: bytes) -> None:
+async def test_bodies_that_are_not_json(client: httpx2.AsyncClient, body: bytes) -> None:
     response = await client.post(
         "Task", content=body, headers={"Content-Type": "application/fhir+json"}
     )
@@ -158,7 +158,7 @@ async def test_bodies_that_are_not_json(client: httpx.AsyncClient, body: bytes) 
     assert response.status_code == 400
 
 
-async def test_bad_page_token(client: httpx.AsyncClient) -> None:
+async def test_bad_page_token(client: httpx2.AsyncClient) -> None:
     tampered = await client.get("Task", params={"_page_token": "WzEsMl0"})
     garbage = await client.get("Task", params={"_page_token": "%%%"})
 

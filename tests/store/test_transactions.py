@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 TASK = {"resourceType": "Task", "status": "requested", "intent": "order"}
 
@@ -25,7 +25,7 @@ def post(url: str, resource: dict[str, Any], full_url: str | None = None) -> dic
 
 
 async def test_entries_are_written_together_and_answered_in_order(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     bundle = transaction(
         put("Task/t1", {**TASK, "id": "t1"}),
@@ -45,7 +45,7 @@ async def test_entries_are_written_together_and_answered_in_order(
     assert (await client.get("Task/t1")).status_code == 200
 
 
-async def test_a_failing_second_entry_writes_nothing(client: httpx.AsyncClient) -> None:
+async def test_a_failing_second_entry_writes_nothing(client: httpx2.AsyncClient) -> None:
     bundle = transaction(
         put("Task/t1", {**TASK, "id": "t1"}),
         put("Task/t2", {**TASK, "id": "t2", "status": "no-such-status"}),
@@ -58,7 +58,7 @@ async def test_a_failing_second_entry_writes_nothing(client: httpx.AsyncClient) 
     assert (await client.get("Task/t1")).status_code == 404
 
 
-async def test_a_stale_if_match_fails_the_whole_bundle(client: httpx.AsyncClient) -> None:
+async def test_a_stale_if_match_fails_the_whole_bundle(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json={**TASK, "id": "t1"})
     await client.put("Task/t1", json={**TASK, "id": "t1", "status": "ready"})
     bundle = transaction(
@@ -74,7 +74,7 @@ async def test_a_stale_if_match_fails_the_whole_bundle(client: httpx.AsyncClient
     assert found.get("entry") is None
 
 
-async def test_a_current_if_match_is_applied(client: httpx.AsyncClient) -> None:
+async def test_a_current_if_match_is_applied(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json={**TASK, "id": "t1"})
     bundle = transaction(put("Task/t1", {**TASK, "id": "t1", "status": "ready"}, ifMatch='W/"1"'))
 
@@ -84,7 +84,7 @@ async def test_a_current_if_match_is_applied(client: httpx.AsyncClient) -> None:
     assert response.json()["entry"][0]["response"]["etag"] == 'W/"2"'
 
 
-async def test_urn_uuid_references_name_the_new_resources(client: httpx.AsyncClient) -> None:
+async def test_urn_uuid_references_name_the_new_resources(client: httpx2.AsyncClient) -> None:
     patient, task_url = "urn:uuid:8f4a1f7e-3b84-4c4a-9a5e-4b0f3e2b1c11", "urn:uuid:1d2c"
     bundle = transaction(
         post(
@@ -113,7 +113,7 @@ async def test_urn_uuid_references_name_the_new_resources(client: httpx.AsyncCli
     assert stored_task["for"] == {"reference": f"Patient/{new_patient['id']}"}
 
 
-async def test_provenance_is_found_by_the_task_it_records(client: httpx.AsyncClient) -> None:
+async def test_provenance_is_found_by_the_task_it_records(client: httpx2.AsyncClient) -> None:
     await client.put("Task/t1", json={**TASK, "id": "t1"})
     await client.put("Task/t1", json={**TASK, "id": "t1", "status": "ready"})
     for version in ("1", "2"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.fhir import FhirClient, Ref, Resource
@@ -90,14 +90,14 @@ async def test_a_failed_provenance_leaves_the_task_written_logged_and_counted(
 ) -> None:
     sent: list[str] = []
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         sent.append(body["resourceType"])
         if body["resourceType"] == "Provenance":
-            return httpx.Response(500, json={"resourceType": "OperationOutcome"})
-        return httpx.Response(200, json={**body, "meta": {"versionId": "2"}})
+            return httpx2.Response(500, json={"resourceType": "OperationOutcome"})
+        return httpx2.Response(200, json={**body, "meta": {"versionId": "2"}})
 
-    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handle))
+    http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(handle))
     metrics = Metrics()
     trail = AuditTrail(
         FhirClient(http, BASE, total_timeout=5.0),

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.auth import Authenticator
@@ -40,8 +40,8 @@ class Clock:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as client:
+async def http() -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient() as client:
         yield client
 
 
@@ -51,7 +51,7 @@ def clock() -> Clock:
 
 
 def authenticator_for(
-    http: httpx.AsyncClient, clock: Clock, *, issuer: str, audience: str, **extra: Any
+    http: httpx2.AsyncClient, clock: Clock, *, issuer: str, audience: str, **extra: Any
 ) -> Authenticator:
     settings = Settings(auth_mode="jwt", auth_issuer=issuer, auth_audience=audience, **extra)
     return Authenticator(
@@ -61,7 +61,7 @@ def authenticator_for(
 
 @pytest.fixture
 def authenticator(
-    oidc_provider: OidcProvider, http: httpx.AsyncClient, clock: Clock
+    oidc_provider: OidcProvider, http: httpx2.AsyncClient, clock: Clock
 ) -> Authenticator:
     return authenticator_for(
         http, clock, issuer=oidc_provider.issuer, audience=oidc_provider.audience
@@ -144,7 +144,7 @@ async def test_ec_keys_a_list_audience_and_scp_claims_are_accepted(
 
 
 async def test_the_user_claim_is_configurable(
-    oidc_provider: OidcProvider, http: httpx.AsyncClient, clock: Clock
+    oidc_provider: OidcProvider, http: httpx2.AsyncClient, clock: Clock
 ) -> None:
     authenticator = authenticator_for(
         http,
@@ -332,7 +332,7 @@ async def test_keys_are_fetched_again_after_an_hour(
 
 
 async def test_a_configured_jwks_url_skips_discovery(
-    oidc_provider: OidcProvider, http: httpx.AsyncClient, clock: Clock
+    oidc_provider: OidcProvider, http: httpx2.AsyncClient, clock: Clock
 ) -> None:
     authenticator = authenticator_for(
         http,
@@ -346,7 +346,7 @@ async def test_a_configured_jwks_url_skips_discovery(
 
 
 async def test_an_unreachable_provider_is_unavailable_not_a_bad_token(
-    http: httpx.AsyncClient, clock: Clock, oidc_provider: OidcProvider
+    http: httpx2.AsyncClient, clock: Clock, oidc_provider: OidcProvider
 ) -> None:
     authenticator = authenticator_for(
         http, clock, issuer=f"http://127.0.0.1:{free_port()}", audience=oidc_provider.audience
@@ -359,7 +359,7 @@ async def test_an_unreachable_provider_is_unavailable_not_a_bad_token(
 
 
 async def test_mode_none_makes_everyone_anonymous_without_asking_the_provider(
-    oidc_provider: OidcProvider, http: httpx.AsyncClient
+    oidc_provider: OidcProvider, http: httpx2.AsyncClient
 ) -> None:
     authenticator = Authenticator(Settings(auth_mode="none"), http)
     assert not authenticator.enabled

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.error_mapping import from_fhir
@@ -23,11 +23,11 @@ from gateway.fhir.errors import (
 )
 
 BASE = "https://fhir.example.org/R4/"
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 def client(handler: Handler, total_timeout: float = 5.0) -> FhirClient:
-    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handler))
+    http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(handler))
     return FhirClient(http, BASE, total_timeout=total_timeout)
 
 
@@ -44,11 +44,11 @@ def bundle(*ids: str, next_url: str | None = None) -> dict[str, object]:
 
 
 async def test_update_sends_if_match_and_reads_are_relative() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json={"resourceType": "Task", "id": "1"})
+        return httpx2.Response(200, json={"resourceType": "Task", "id": "1"})
 
     fhir = client(handler)
     await fhir.read(Ref("Task", "1"))
@@ -59,11 +59,11 @@ async def test_update_sends_if_match_and_reads_are_relative() -> None:
 
 
 async def test_long_searches_go_as_post() -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json=bundle("a"))
+        return httpx2.Response(200, json=bundle("a"))
 
     ids = ",".join(f"id-{n:04d}" for n in range(400))
     page = await client(handler).search("Task", [("_id", ids)])
@@ -83,11 +83,11 @@ async def test_long_searches_go_as_post() -> None:
     ],
 )
 async def test_foreign_next_links_are_not_followed(next_url: str) -> None:
-    seen: list[httpx.Request] = []
+    seen: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
-        return httpx.Response(200, json=bundle("a", next_url=next_url))
+        return httpx2.Response(200, json=bundle("a", next_url=next_url))
 
     fhir = client(handler)
     page = await fhir.search("Task", [])
@@ -98,23 +98,23 @@ async def test_foreign_next_links_are_not_followed(next_url: str) -> None:
 
 
 async def test_search_all_follows_good_links() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         if "page=2" in str(request.url):
-            return httpx.Response(200, json=bundle("b"))
-        return httpx.Response(200, json=bundle("a", next_url=BASE + "Task?page=2"))
+            return httpx2.Response(200, json=bundle("b"))
+        return httpx2.Response(200, json=bundle("a", next_url=BASE + "Task?page=2"))
 
     page = await client(handler).search_all("Task", [])
     assert [r["id"] for r in page.matches] == ["a", "b"]
 
 
 async def test_search_all_stops_once_past_max_matches() -> None:
-    sent: list[httpx.Request] = []
+    sent: list[httpx2.Request] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         sent.append(request)
         page = int(request.url.params.get("page", "1"))
         ids = [f"{page}-{n}" for n in range(3)]
-        return httpx.Response(200, json=bundle(*ids, next_url=f"{BASE}Task?page={page + 1}"))
+        return httpx2.Response(200, json=bundle(*ids, next_url=f"{BASE}Task?page={page + 1}"))
 
     page = await client(handler).search_all("Task", [], max_matches=4)
     # Pages of max_matches + 1 asked for; the second page passes the bound, so reading stops.
@@ -141,12 +141,12 @@ async def test_search_all_stops_once_past_max_matches() -> None:
 async def test_http_errors_are_mapped(
     status: int, error: type[FhirError], extensions: dict[str, object]
 ) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         outcome = {
             "resourceType": "OperationOutcome",
             "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad status"}],
         }
-        return httpx.Response(status, json=outcome, headers={"Retry-After": "7"})
+        return httpx2.Response(status, json=outcome, headers={"Retry-After": "7"})
 
     with pytest.raises(error) as caught:
         await client(handler).read(Ref("Task", "1"))
@@ -171,8 +171,8 @@ async def test_http_errors_are_mapped(
 async def test_a_refused_include_is_told_apart(
     issue: dict[str, object], refuses_include: bool
 ) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(400, json={"resourceType": "OperationOutcome", "issue": [issue]})
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(400, json={"resourceType": "OperationOutcome", "issue": [issue]})
 
     with pytest.raises(FhirRequestError) as caught:
         await client(handler).search("Task", [("_include", "Task:owner")])
@@ -180,43 +180,43 @@ async def test_a_refused_include_is_told_apart(
 
 
 async def test_transport_failures_are_mapped() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("refused", request=request)
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("refused", request=request)
 
     with pytest.raises(FhirUnavailableError):
         await client(refuse).read(Ref("Task", "1"))
 
-    def slow(request: httpx.Request) -> httpx.Response:
-        raise httpx.ReadTimeout("slow", request=request)
+    def slow(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ReadTimeout("slow", request=request)
 
     with pytest.raises(FhirTimeoutError):
         await client(slow).read(Ref("Task", "1"))
 
 
 async def test_total_timeout_bounds_a_request() -> None:
-    async def hang(request: httpx.Request) -> httpx.Response:
+    async def hang(request: httpx2.Request) -> httpx2.Response:
         await asyncio.sleep(30)
-        return httpx.Response(200)
+        return httpx2.Response(200)
 
-    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(hang))
+    http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(hang))
     fhir = FhirClient(http, BASE, total_timeout=0.05)
     with pytest.raises(FhirTimeoutError):
         await fhir.read(Ref("Task", "1"))
 
 
 async def test_non_json_answers_are_upstream_errors() -> None:
-    def html(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, text="<html>login</html>")
+    def html(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, text="<html>login</html>")
 
     with pytest.raises(FhirResponseError):
         await client(html).read(Ref("Task", "1"))
 
 
-def scripted(*responses: httpx.Response) -> tuple[FhirClient, list[httpx.Request]]:
-    seen: list[httpx.Request] = []
+def scripted(*responses: httpx2.Response) -> tuple[FhirClient, list[httpx2.Request]]:
+    seen: list[httpx2.Request] = []
     queue = list(responses)
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request)
         return queue.pop(0)
 
@@ -224,18 +224,18 @@ def scripted(*responses: httpx.Response) -> tuple[FhirClient, list[httpx.Request
 
 
 async def test_a_read_turned_away_briefly_is_retried_once() -> None:
-    ok = httpx.Response(200, json={"resourceType": "Task", "id": "1"})
-    fhir, seen = scripted(httpx.Response(503, headers={"Retry-After": "0"}), ok)
+    ok = httpx2.Response(200, json={"resourceType": "Task", "id": "1"})
+    fhir, seen = scripted(httpx2.Response(503, headers={"Retry-After": "0"}), ok)
     assert (await fhir.read(Ref("Task", "1")))["id"] == "1"
     assert len(seen) == 2
 
 
 async def test_no_retry_for_writes_or_long_waits() -> None:
-    fhir, seen = scripted(httpx.Response(503, headers={"Retry-After": "0"}))
+    fhir, seen = scripted(httpx2.Response(503, headers={"Retry-After": "0"}))
     with pytest.raises(FhirUnavailableError):
         await fhir.update({"resourceType": "Task", "id": "1"}, if_match="1")
     assert len(seen) == 1
-    fhir, seen = scripted(httpx.Response(429, headers={"Retry-After": "30"}))
+    fhir, seen = scripted(httpx2.Response(429, headers={"Retry-After": "30"}))
     with pytest.raises(FhirThrottledError) as caught:
         await fhir.read(Ref("Task", "1"))
     assert caught.value.retry_after == 30
@@ -243,8 +243,8 @@ async def test_no_retry_for_writes_or_long_waits() -> None:
 
 
 async def test_a_second_refusal_is_reported() -> None:
-    busy = httpx.Response(429, headers={"Retry-After": "0"})
-    fhir, seen = scripted(busy, httpx.Response(429, headers={"Retry-After": "0"}))
+    busy = httpx2.Response(429, headers={"Retry-After": "0"})
+    fhir, seen = scripted(busy, httpx2.Response(429, headers={"Retry-After": "0"}))
     with pytest.raises(FhirThrottledError):
         await fhir.search("Task", [])
     assert len(seen) == 2

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from joserfc.jwk import ECKey, RSAKey
 from pydantic import SecretStr, ValidationError
@@ -31,13 +31,13 @@ def fhir_server() -> Iterator[RecordingFhir]:
 
 
 @pytest.fixture
-async def token_http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(follow_redirects=False) as client:
+async def token_http() -> AsyncIterator[httpx2.AsyncClient]:
+    async with httpx2.AsyncClient(follow_redirects=False) as client:
         yield client
 
 
-def fhir_client(server: RecordingFhir, auth: httpx.Auth | None) -> FhirClient:
-    http = httpx.AsyncClient(base_url=server.base_url, follow_redirects=False)
+def fhir_client(server: RecordingFhir, auth: httpx2.Auth | None) -> FhirClient:
+    http = httpx2.AsyncClient(base_url=server.base_url, follow_redirects=False)
     return FhirClient(http, server.base_url, total_timeout=5.0, auth=auth)
 
 
@@ -68,7 +68,7 @@ async def test_one_token_serves_many_fhir_requests(
     method: str,
     tmp_path: Path,
     fhir_server: RecordingFhir,
-    token_http: httpx.AsyncClient,
+    token_http: httpx2.AsyncClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -97,7 +97,7 @@ async def test_one_token_serves_many_fhir_requests(
 
 
 async def test_a_token_is_renewed_60_seconds_before_it_expires(
-    fhir_server: RecordingFhir, token_http: httpx.AsyncClient
+    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
 ) -> None:
     now = [1_000_000.0]
     with running_token_endpoint(secret="pw", expires_in=120) as endpoint:
@@ -122,7 +122,7 @@ async def test_a_token_is_renewed_60_seconds_before_it_expires(
 
 
 async def test_a_401_gets_one_new_token_and_one_retry(
-    fhir_server: RecordingFhir, token_http: httpx.AsyncClient
+    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
 ) -> None:
     def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
         if authorization == "Bearer token-1":
@@ -145,7 +145,7 @@ async def test_a_401_gets_one_new_token_and_one_retry(
 
 
 async def test_a_server_that_keeps_refusing_is_an_upstream_error_after_one_retry(
-    fhir_server: RecordingFhir, token_http: httpx.AsyncClient
+    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
 ) -> None:
     fhir_server.answer = lambda path, authorization: (401, {})
     with running_token_endpoint(secret="pw") as endpoint:
@@ -165,7 +165,7 @@ async def test_a_server_that_keeps_refusing_is_an_upstream_error_after_one_retry
 
 async def test_a_refused_client_is_an_upstream_error_and_no_fhir_request(
     fhir_server: RecordingFhir,
-    token_http: httpx.AsyncClient,
+    token_http: httpx2.AsyncClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -187,7 +187,7 @@ async def test_a_refused_client_is_an_upstream_error_and_no_fhir_request(
 
 
 async def test_an_assertion_signed_by_another_key_is_refused(
-    tmp_path: Path, fhir_server: RecordingFhir, token_http: httpx.AsyncClient
+    tmp_path: Path, fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
 ) -> None:
     path, _ = private_key(tmp_path, "RS384")
     with running_token_endpoint(public_key=RSAKey.generate_key(2048)) as endpoint:
@@ -205,7 +205,7 @@ async def test_an_assertion_signed_by_another_key_is_refused(
 
 @pytest.mark.parametrize("mode", ["static", "client_credentials"])
 async def test_a_foreign_next_link_or_url_gets_no_token(
-    mode: str, fhir_server: RecordingFhir, token_http: httpx.AsyncClient
+    mode: str, fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
 ) -> None:
     with running_fhir() as foreign, running_token_endpoint(secret="pw") as endpoint:
         fhir_server.answer = lambda path, authorization: (
@@ -228,7 +228,7 @@ async def test_a_foreign_next_link_or_url_gets_no_token(
         with pytest.raises(FhirResponseError):
             await fhir.search_all("Task", [])
         # Even a request sent straight through the pool carries nothing to another host.
-        async with httpx.AsyncClient(auth=auth) as raw:
+        async with httpx2.AsyncClient(auth=auth) as raw:
             await raw.get(foreign.base_url + "Task/t1")
 
     assert fhir_server.tokens() == ["Bearer static-token" if mode == "static" else "Bearer token-1"]

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.errors import (
@@ -48,7 +48,7 @@ class FakeServer:
         self.task = copy.deepcopy(task)
         if self.task is not None:
             self.task.setdefault("meta", {"versionId": "1"})
-        self.puts: list[httpx.Request] = []
+        self.puts: list[httpx2.Request] = []
         self.interfere: Callable[[FakeServer], None] = lambda server: None
 
     def bump(self, **changes: Any) -> None:
@@ -57,24 +57,24 @@ class FakeServer:
         self.task.update(changes)
         self.task["meta"] = {"versionId": str(int(self.task["meta"]["versionId"]) + 1)}
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
         if request.method == "GET":
             if self.task is None:
-                return httpx.Response(404)
-            return httpx.Response(200, json=self.task)
+                return httpx2.Response(404)
+            return httpx2.Response(200, json=self.task)
         assert request.method == "PUT"
         self.puts.append(request)
         self.interfere(self)
         assert self.task is not None
         if request.headers.get("If-Match") != f'W/"{self.task["meta"]["versionId"]}"':
-            return httpx.Response(412)
+            return httpx2.Response(412)
         version = self.task["meta"]["versionId"]
         self.task = json.loads(request.content)
         self.task["meta"] = {"versionId": str(int(version) + 1)}
-        return httpx.Response(200, json=self.task)
+        return httpx2.Response(200, json=self.task)
 
     def writer(self) -> TaskWriter:
-        http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(self.handle))
+        http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(self.handle))
         return TaskWriter(
             FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), resolve, clock=lambda: NOW
         )
@@ -194,13 +194,13 @@ async def test_create_stamps_times_and_makes_a_subtask() -> None:
     created: list[Resource] = []
     parent = task(id="p1", **{"for": {"reference": "Patient/pt1"}})
 
-    def handle(request: httpx.Request) -> httpx.Response:
+    def handle(request: httpx2.Request) -> httpx2.Response:
         if request.method == "GET":
-            return httpx.Response(200, json={**parent, "meta": {"versionId": "1"}})
+            return httpx2.Response(200, json={**parent, "meta": {"versionId": "1"}})
         created.append(json.loads(request.content))
-        return httpx.Response(201, json={**created[-1], "id": "new"})
+        return httpx2.Response(201, json={**created[-1], "id": "new"})
 
-    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(handle))
+    http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(handle))
     writer = TaskWriter(
         FhirClient(http, BASE, total_timeout=5.0), WorkflowRules(), resolve, clock=lambda: NOW
     )
