@@ -1,6 +1,7 @@
 """Scale benchmark of the embedded FHIR store: load N Tasks, then time the gateway's searches.
 
-Run: .venv/bin/python bench/store_scale.py [--tasks N] [--path FILE] [--runs R] [--analytics-only]
+Run: .venv/bin/python bench/store_scale.py [--tasks N] [--path FILE] [--runs R]
+[--analytics-only | --no-analytics]
 (--path keeps the loaded store for the next run; --analytics-only times only taskStats and
 taskTurnaround.)
 """
@@ -9,8 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
+import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -60,6 +66,10 @@ QUEUE = [
     ("_sort", "-priority-order,due-date"),
     ("_count", "50"),
 ]
+# The same queue with the performer's code alone, as a client that knows no system asks.
+QUEUE_CODE_ONLY = [(k, "224535009" if k == "performer" else v) for k, v in QUEUE]
+WRITERS = 4  # concurrent HTTP clients writing
+WRITES = 2000  # durable creates in all
 ROOTS_TIMED = 50
 ANALYTICS = {
     "taskStats [STATUS]": "query { taskStats(groupBy: [STATUS]) { total } }",
@@ -128,23 +138,36 @@ def load(store: FhirStore, count: int, batch: int = 2000) -> float:
 
 
 def timed(action: Callable[[], object], runs: int, warmup: int = 3) -> float:
+    """Median wall milliseconds; also notes the median CPU milliseconds of this thread, which
+    other processes' load on a shared machine changes far less (see cpu_note)."""
     for _ in range(warmup):
         action()
-    samples = []
+    samples, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.thread_time()
         action()
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - used) * 1000)
+    _last_cpu[0] = statistics.median(cpu)
     return statistics.median(samples)
 
 
+_last_cpu = [0.0]
+
+
+def cpu_note() -> str:
+    return f"(CPU {_last_cpu[0]:.2f} ms)"
+
+
 def main() -> None:
+    print(f"load average: {os.getloadavg()[0]:.2f} (a shared machine: figures vary with it)")
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, default=100_000)
     parser.add_argument("--path", help="store file (default: a temporary file)")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--analytics-runs", type=int, default=5)
     parser.add_argument("--analytics-only", action="store_true")
+    parser.add_argument("--no-analytics", action="store_true")
     args = parser.parse_args()
     directory = tempfile.TemporaryDirectory(prefix="store-scale-")
     path = args.path or str(Path(directory.name) / "bench.sqlite3")
@@ -158,8 +181,12 @@ def main() -> None:
     if not args.analytics_only:
         _store_timings(store, args.runs)
     store.close()
-    print(f"\nanalytics through the gateway on this store (median of {args.analytics_runs}):")
-    asyncio.run(_analytics_timings(path, args.analytics_runs))
+    if not args.analytics_only:
+        print(f"\nwrites over HTTP to the gateway serving this file (adds {WRITES} Tasks):")
+        _write_throughput(path)
+    if not args.no_analytics:
+        print(f"\nanalytics through the gateway on this store (median of {args.analytics_runs}):")
+        asyncio.run(_analytics_timings(path, args.analytics_runs))
     directory.cleanup()
 
 
@@ -171,6 +198,7 @@ def _store_timings(store: FhirStore, runs: int) -> None:
     tree = [("_id", roots), ("_revinclude:iterate", "Task:part-of"), ("_count", "50")]
     searches = {
         "queue search": QUEUE,
+        "queue search, code without system": QUEUE_CODE_ONLY,
         "part-of, 50 parents": part_of,
         "_revinclude:iterate, 50 roots": tree,
         "sorted, no filter": [("_sort", "-priority-order,due-date"), ("_count", "50")],
@@ -192,7 +220,7 @@ def _store_timings(store: FhirStore, runs: int) -> None:
 
         ms = timed(run, runs)
         print(
-            f"  {label:32s} {ms:8.2f} ms  "
+            f"  {label:32s} {ms:8.2f} ms {cpu_note()} "
             f"({len(result.matches)} matches, {len(result.included)} included)"
         )
     first = store.search("Task", QUEUE)
@@ -231,6 +259,57 @@ async def _http_timings(
                     samples.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.text
             print(f"  {label:32s} {statistics.median(samples):8.2f} ms")
+
+
+def _write_throughput(path: str) -> None:
+    """Creates from WRITERS client processes at once over TCP, each waiting for its answer (a
+    durable commit), against the gateway serving this store file."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GATEWAY_STORE_PATH": path, "GATEWAY_SEED_DEMO": "false"}
+    env |= {"GATEWAY_CURSOR_SECRET": "bench", "GATEWAY_LOG_LEVEL": "warning"}
+    command = [sys.executable, "-m", "gateway", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}/fhir/R4/"
+    try:
+        with httpx2.Client(base_url=base) as client:
+            for _ in range(600):
+                try:
+                    client.get("metadata")
+                    break
+                except httpx2.TransportError:
+                    time.sleep(0.1)
+        context = multiprocessing.get_context("spawn")
+        start = context.Barrier(WRITERS + 1)
+        writers = [
+            context.Process(target=_writer, args=(base, n, WRITES // WRITERS, start))
+            for n in range(WRITERS)
+        ]
+        for writer in writers:
+            writer.start()
+        start.wait(timeout=60)
+        started = time.perf_counter()
+        for writer in writers:
+            writer.join(timeout=600)
+            assert writer.exitcode == 0
+        seconds = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    label = f"creates, {WRITERS} client processes"
+    print(f"  {label:32s} {WRITES / seconds:8.0f} per s ({WRITES} in {seconds:.2f} s, fsync each)")
+
+
+def _writer(base: str, writer: int, count: int, start: Any) -> None:
+    body = next(generate_tasks(1))
+    with httpx2.Client(base_url=base) as client:
+        client.get("metadata")  # connected before the clock starts
+        start.wait(timeout=60)
+        for n in range(count):
+            created = {**body, "identifier": [{"system": "urn:bench", "value": f"w{writer}-{n}"}]}
+            response = client.post("Task", json=created)
+            assert response.status_code == 201, response.text
 
 
 async def _analytics_timings(path: str, runs: int) -> None:

@@ -79,8 +79,16 @@ class FhirStore:
             return connection.execute("SELECT 1 FROM resources LIMIT 1").fetchone() is None
 
     def create(self, resource_type: str, body: Any) -> StoredVersion:
-        with self.transaction() as writes:
-            return writes.create(resource_type, body)
+        # Checked and indexed before the write lock, which then only covers the SQL.
+        check_type(resource_type)
+        resource = check_resource(resource_type, body)
+        resource = {**resource, "id": str(uuid.uuid4())}
+        entries = _index(resource_type, resource)
+        return self._db.write_batched(
+            lambda connection: self._write(
+                connection, resource_type, resource["id"], resource, entries, None
+            )
+        )
 
     def create_unless_exists(
         self, resource_type: str, body: Any, criteria: str
@@ -109,8 +117,15 @@ class FhirStore:
         self, resource_type: str, resource_id: str, body: Any, *, if_match: str | None = None
     ) -> tuple[StoredVersion, bool]:
         """Update or create ``resource_id``; True when it was created (or undeleted)."""
-        with self.transaction() as writes:
-            return writes.update(resource_type, resource_id, body, if_match=if_match)
+        check_type(resource_type)
+        check_id(resource_id)
+        resource = check_resource(resource_type, body, url_id=resource_id)
+        entries = _index(resource_type, resource)
+        return self._db.write_batched(
+            lambda connection: self._update(
+                connection, resource_type, resource_id, resource, entries, if_match
+            )
+        )
 
     def load(self, resources: Iterable[Any]) -> int:
         """Create or update every resource under its own id in one transaction (seeding, bulk)."""
@@ -184,8 +199,11 @@ class FhirStore:
         self, resource_type: str, resource_id: str, *, if_match: str | None = None
     ) -> StoredVersion:
         """Delete the resource; deleting it again changes nothing; an unknown id is 404."""
-        with self.transaction() as writes:
-            return writes.delete(resource_type, resource_id, if_match=if_match)
+        check_type(resource_type)
+        check_id(resource_id)
+        return self._db.write_batched(
+            lambda connection: self._delete(connection, resource_type, resource_id, if_match)
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:
@@ -207,6 +225,38 @@ class FhirStore:
         request = parse_search(resource_type, params)
         with self._db.read() as connection:
             return explain_search(connection, self._db.param_ids, request)
+
+    def _update(
+        self,
+        connection: sqlite3.Connection,
+        resource_type: str,
+        resource_id: str,
+        resource: dict[str, Any],
+        entries: IndexEntries,
+        if_match: str | None,
+    ) -> tuple[StoredVersion, bool]:
+        """The compare-and-set: the version is read under the write lock it is written under."""
+        current = _current(connection, resource_type, resource_id)
+        _check_precondition(current, if_match)
+        if current is not None and not current.deleted and _same_content(current, resource):
+            return _version_of(resource_type, resource_id, current), False
+        stored = self._write(connection, resource_type, resource_id, resource, entries, current)
+        return stored, current is None or current.deleted
+
+    def _delete(
+        self,
+        connection: sqlite3.Connection,
+        resource_type: str,
+        resource_id: str,
+        if_match: str | None,
+    ) -> StoredVersion:
+        current = _current(connection, resource_type, resource_id)
+        if current is None:
+            raise ResourceNotFoundError(f"{resource_type}/{resource_id} is not known")
+        _check_precondition(current, if_match)
+        if current.deleted:
+            return _version_of(resource_type, resource_id, current)
+        return self._write(connection, resource_type, resource_id, None, None, current)
 
     def _write(
         self,
@@ -286,27 +336,16 @@ class StoreTransaction:
         check_id(resource_id)
         resource = check_resource(resource_type, body, url_id=resource_id)
         entries = _index(resource_type, resource)
-        current = _current(self._connection, resource_type, resource_id)
-        _check_precondition(current, if_match)
-        if current is not None and not current.deleted and _same_content(current, resource):
-            return _version_of(resource_type, resource_id, current), False
-        stored = self._store._write(
-            self._connection, resource_type, resource_id, resource, entries, current
+        return self._store._update(
+            self._connection, resource_type, resource_id, resource, entries, if_match
         )
-        return stored, current is None or current.deleted
 
     def delete(
         self, resource_type: str, resource_id: str, *, if_match: str | None = None
     ) -> StoredVersion:
         check_type(resource_type)
         check_id(resource_id)
-        current = _current(self._connection, resource_type, resource_id)
-        if current is None:
-            raise ResourceNotFoundError(f"{resource_type}/{resource_id} is not known")
-        _check_precondition(current, if_match)
-        if current.deleted:
-            return _version_of(resource_type, resource_id, current)
-        return self._store._write(self._connection, resource_type, resource_id, None, None, current)
+        return self._store._delete(self._connection, resource_type, resource_id, if_match)
 
 
 def _index(resource_type: str, resource: dict[str, Any]) -> IndexEntries:
