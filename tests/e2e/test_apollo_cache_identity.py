@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
+import httpx2
 
 from tests.node_clients import run_client
 from tests.serve import gateway_process
@@ -48,7 +48,7 @@ def test_same_id_resources_of_two_types_stay_apart_in_apollo_cache() -> None:
     ]
     with gateway_process({}) as url:
         for resource in resources:
-            stored = httpx.put(
+            stored = httpx2.put(
                 f"{url}/fhir/R4/{resource['resourceType']}/{resource['id']}",
                 json=resource,
                 timeout=10.0,

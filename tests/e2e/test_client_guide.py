@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.node_clients import CLIENTS, run_client
@@ -25,7 +25,7 @@ class Direct:
         self.url = url
 
     def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        body = httpx.post(
+        body = httpx2.post(
             f"{self.url}/graphql", json={"query": query, "variables": variables}, timeout=10.0
         ).json()
         assert "errors" not in body, body
