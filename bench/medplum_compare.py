@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from graphql import build_schema, graphql_sync
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -155,7 +155,7 @@ async def main(rounds: int) -> None:
     with running_medplum() as base_url:
         reset(base_url)
         found = resources()
-        async with httpx.AsyncClient(base_url=base_url, timeout=120) as medplum:
+        async with httpx2.AsyncClient(base_url=base_url, timeout=120) as medplum:
             for resource in found:
                 response = await medplum.put(
                     f"{resource['resourceType']}/{resource['id']}", json=resource
@@ -165,7 +165,7 @@ async def main(rounds: int) -> None:
 
 
 async def run(
-    rounds: int, base_url: str, medplum: httpx.AsyncClient, found: list[dict[str, Any]]
+    rounds: int, base_url: str, medplum: httpx2.AsyncClient, found: list[dict[str, Any]]
 ) -> None:
     settings = Settings(fhir_base_url=base_url, fhir_server="medplum", cursor_secret="bench")
     app = create_app(settings)
@@ -173,17 +173,17 @@ async def run(
     spans: list[tuple[float, float]] = []
     started: dict[int, float] = {}
 
-    async def on_request(request: httpx.Request) -> None:
+    async def on_request(request: httpx2.Request) -> None:
         started[id(request)] = time.perf_counter()
 
-    async def on_response(response: httpx.Response) -> None:
+    async def on_response(response: httpx2.Response) -> None:
         spans.append((started.pop(id(response.request)), time.perf_counter()))
 
     runtime.http.event_hooks["request"].append(on_request)
     runtime.http.event_hooks["response"].append(on_response)
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as gateway:
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://bench") as gateway:
 
             async def ask_gateway(query: str) -> dict[str, Any]:
                 body: dict[str, Any] = (
