@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 from gateway.auth import Authenticator
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
-from gateway.fhir import FhirClient
+from gateway.fhir import ClientCredentialsAuth, FhirClient
 from gateway.http import PersistedQueries
 from gateway.metrics import Metrics
 from gateway.redis_connection import connect
@@ -46,6 +46,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # Shared by the replicas when GATEWAY_REDIS_URL is set.
     redis: Redis | None = None
+    # The gateway's own FHIR credentials; client_credentials holds a token client to close.
+    fhir_auth: httpx2.Auth | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -71,14 +73,14 @@ class Runtime:
             store, store_app = None, None
             base_url = settings.fhir_base_url.rstrip("/") + "/"
             http = remote_client(settings, base_url)
-        # Also the way to the FHIR token endpoint, another host as often as not.
         auth_http = httpx2.AsyncClient(follow_redirects=False)
+        fhir_auth = fhir_credentials(settings, base_url)
         fhir = FhirClient(
             http,
             base_url,
             total_timeout=settings.upstream_total_timeout,
             observe=metrics.observe_fhir,
-            auth=fhir_credentials(settings, base_url, auth_http),
+            auth=fhir_auth,
         )
         return cls(
             settings=settings,
@@ -94,11 +96,14 @@ class Runtime:
             store_app=store_app,
             metrics=metrics,
             redis=redis,
+            fhir_auth=fhir_auth,
         )
 
     async def aclose(self) -> None:
         await self.http.aclose()
         await self.auth_http.aclose()
+        if isinstance(self.fhir_auth, ClientCredentialsAuth):
+            await self.fhir_auth.aclose()
         if self.redis is not None:
             await self.redis.aclose()
         if self.store is not None:

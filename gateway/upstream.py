@@ -1,4 +1,4 @@
-"""The shared httpx2 client to the FHIR server: the embedded store in-process, or a base URL."""
+"""The shared httpx client to the FHIR server: the embedded store in-process, or a base URL."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp
 
 from gateway.config import Settings
-from gateway.fhir import BearerAuth, ClientCredentialsAuth, SigningKey
+from gateway.fhir import BearerAuth, ClientCredentialsAuth, SigningKey, token_client
 
 EMBEDDED_BASE_URL = "http://embedded.local/fhir/R4/"
 
@@ -29,7 +29,7 @@ def remote_client(settings: Settings, base_url: str) -> httpx2.AsyncClient:
         max_connections=settings.upstream_max_connections,
         max_keepalive_connections=settings.upstream_max_connections,
     )
-    # With transport= given, httpx2 ignores the client's limits: they belong on the transport.
+    # With transport= given, httpx ignores the client's limits: they belong on the transport.
     transport = httpx2.AsyncHTTPTransport(retries=1, limits=limits)
     return httpx2.AsyncClient(
         base_url=base_url,
@@ -40,11 +40,10 @@ def remote_client(settings: Settings, base_url: str) -> httpx2.AsyncClient:
     )
 
 
-def fhir_credentials(
-    settings: Settings, base_url: str, token_http: httpx2.AsyncClient
-) -> httpx2.Auth | None:
+def fhir_credentials(settings: Settings, base_url: str) -> httpx2.Auth | None:
     """The gateway's own credentials to the FHIR server (none with passthrough: they are
-    each caller's, added per request). ``token_http`` reaches the token endpoint."""
+    each caller's, added per request). client_credentials holds a token client of its own,
+    closed with ``aclose``."""
     mode = settings.effective_fhir_auth
     if mode == "static" and settings.fhir_auth_token is not None:
         return BearerAuth(settings.fhir_auth_token, base_url)
@@ -55,20 +54,20 @@ def fhir_credentials(
         if settings.fhir_private_key is not None:
             with open(settings.fhir_private_key, "rb") as pem:
                 key = SigningKey.from_pem(pem.read(), settings.fhir_private_key_id)
-        return ClientCredentialsAuth(
-            token_http,
-            base_url=base_url,
+        tokens = token_client(
             token_url=settings.fhir_token_url,
             client_id=settings.fhir_client_id,
             scopes=settings.fhir_scopes,
             secret=settings.fhir_client_secret,
             key=key,
+            timeout=timeouts(settings),
         )
+        return ClientCredentialsAuth(tokens, base_url=base_url, token_url=settings.fhir_token_url)
     return None
 
 
 def embedded_client(settings: Settings, store_app: ASGIApp) -> httpx2.AsyncClient:
-    """An httpx2 client that reaches the embedded store in-process, with no socket."""
+    """An httpx client that reaches the embedded store in-process, with no socket."""
     app = Starlette(routes=[Mount("/fhir/R4", app=store_app)])
     return httpx2.AsyncClient(
         base_url=EMBEDDED_BASE_URL,

@@ -30,6 +30,10 @@ class TokenEndpoint:
     public_key: RSAKey | ECKey | None = None
     secret: str | None = None
     expires_in: int = 300
+    # Answer every request with this status and a body that is not JSON (an outage page).
+    failing_with: int | None = None
+    # While set, requests wait (up to 10 s) until the event is set: an endpoint that hangs.
+    stalled: threading.Event | None = None
     issued: list[str] = field(default_factory=list)
     scopes: list[str | None] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
@@ -103,7 +107,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         status, body = self.server.handle(self, self.rfile.read(length))
-        data = json.dumps(body).encode()
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -141,6 +145,10 @@ def running_token_endpoint(**registration: Any) -> Iterator[TokenEndpoint]:
         if request.command != "POST" or request.path != "/token":
             return 404, {}
         form = {name: values[0] for name, values in parse_qs(body.decode()).items()}
+        if endpoint.stalled is not None:
+            endpoint.stalled.wait(10)
+        if endpoint.failing_with is not None:
+            return endpoint.failing_with, b"<html>down for maintenance</html>"
         return endpoint.answer(form, request.headers.get("Authorization"))
 
     with _serving(handle) as origin:

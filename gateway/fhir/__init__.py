@@ -10,7 +10,12 @@ from gateway.fhir.codes import (
     TASK_PRIORITIES,
     TASK_STATUSES,
 )
-from gateway.fhir.credentials import BearerAuth, ClientCredentialsAuth, SigningKey
+from gateway.fhir.credentials import (
+    BearerAuth,
+    ClientCredentialsAuth,
+    SigningKey,
+    token_client,
+)
 from gateway.fhir.datetimes import DateTimeFormatError, format_instant, parse_datetime
 from gateway.fhir.errors import (
     FhirAuthError,
@@ -63,6 +68,7 @@ __all__ = [
     "is_valid_type",
     "parse_datetime",
     "parse_reference",
+    "token_client",
     "try_parse_reference",
     "validate_id",
     "version_of",

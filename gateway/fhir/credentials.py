@@ -1,30 +1,37 @@
 """How the gateway proves itself to the FHIR server: httpx2.Auth flows that add a bearer token
-only to requests under the FHIR base URL."""
+only to requests under the FHIR base URL; client_credentials tokens come through authlib."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
-from joserfc import jwt
+from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from authlib.oauth2.rfc7523 import PrivateKeyJWT, private_key_jwt_sign
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 from pydantic import SecretStr
 
-from gateway.fhir.errors import FhirAuthError, FhirUnavailableError
+from gateway.fhir.errors import (
+    FhirAuthError,
+    FhirError,
+    FhirTimeoutError,
+    FhirUnavailableError,
+)
 from gateway.fhir.references import same_origin_and_prefix
 
 log = logging.getLogger("gateway.fhir")
 
 # A token is renewed this long before the token endpoint said it expires.
 RENEW_BEFORE_S = 60.0
+# SMART Backend Services: a client assertion expires no more than five minutes after it is made.
 ASSERTION_LIFETIME_S = 300
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+CLIENT_SECRET_BASIC = "client_secret_basic"  # noqa: S105 (an OAuth method name, no secret)
 
 
 class BearerAuth(httpx2.Auth):
@@ -78,19 +85,79 @@ class SigningKey:
     def alg(self) -> str:
         return "ES384" if isinstance(self.key, ECKey) else "RS384"
 
-    def assertion(self, client_id: str, token_url: str, now: float) -> str:
-        """A SMART Backend Services client assertion (RFC 7523) for one token request."""
-        header = {"alg": self.alg, "typ": "JWT"}
-        if self.kid:
-            header["kid"] = self.kid
-        claims = {
-            "iss": client_id,
-            "sub": client_id,
-            "aud": token_url,
-            "exp": int(now) + ASSERTION_LIFETIME_S,
-            "jti": uuid.uuid4().hex,
-        }
-        return jwt.encode(header, claims, self.key, algorithms=[self.alg])
+
+class _SmartClientAssertion(PrivateKeyJWT):  # type: ignore[misc]
+    """authlib's private_key_jwt with SMART's short assertion lifetime and the key's id."""
+
+    def __init__(self, key: SigningKey, token_url: str) -> None:
+        super().__init__(token_url, alg=key.alg)
+        self._kid = key.kid
+
+    def sign(self, auth: Any, token_endpoint: str) -> str:
+        header = {"typ": "JWT", **({"kid": self._kid} if self._kid else {})}
+        assertion: str = private_key_jwt_sign(
+            auth.client_secret,
+            client_id=auth.client_id,
+            token_endpoint=token_endpoint,
+            alg=self.alg,
+            header=header,
+            expires_in=ASSERTION_LIFETIME_S,
+        )
+        return assertion
+
+
+def token_client(
+    *,
+    token_url: str,
+    client_id: str,
+    scopes: str | None,
+    secret: SecretStr | None = None,
+    key: SigningKey | None = None,
+    timeout: httpx2.Timeout | float = 10.0,
+) -> Any:
+    """authlib's OAuth 2.0 client for the token endpoint: private_key_jwt (RS384/ES384) with a
+    key, client_secret_basic with a secret. A client of its own: it follows no redirects and
+    carries no FHIR credentials."""
+    if (secret is None) == (key is None):
+        raise ValueError("client_credentials needs either a client secret or a private key")
+    client: Any
+    if key is not None:
+        client = AsyncOAuth2Client(
+            client_id=client_id,
+            client_secret=key.key,
+            token_endpoint_auth_method=_SmartClientAssertion(key, token_url),
+            scope=scopes,
+            timeout=timeout,
+            follow_redirects=False,
+        )
+    else:
+        assert secret is not None
+        client = AsyncOAuth2Client(
+            client_id=client_id,
+            client_secret=secret.get_secret_value(),
+            token_endpoint_auth_method=CLIENT_SECRET_BASIC,
+            scope=scopes,
+            timeout=timeout,
+            follow_redirects=False,
+        )
+    client.register_compliance_hook("access_token_response", _refuse_failed_answers)
+    return client
+
+
+def _refuse_failed_answers(response: httpx2.Response) -> httpx2.Response:
+    """A token endpoint's failure as a typed error, before authlib reads the body: the body is
+    never logged nor quoted (it may carry a token or the client's own details)."""
+    status = response.status_code
+    if response.is_success:
+        return response
+    log.warning("fhir token request answered %d", status)
+    if status >= 500 or status == 429:
+        raise FhirUnavailableError(
+            f"The FHIR token endpoint is unavailable ({status})", status=status
+        )
+    raise FhirAuthError(
+        f"The FHIR token endpoint refused the gateway's credentials ({status})", status=status
+    )
 
 
 @dataclass
@@ -102,7 +169,7 @@ class _Token:
 
 class ClientCredentialsAuth(httpx2.Auth):
     """SMART Backend Services: an access token from the token endpoint (client_credentials),
-    with a signed client assertion (private_key_jwt) or a client secret (client_secret_basic).
+    obtained by authlib's client (``token_client``), added to requests under the FHIR base.
 
     One token serves every request until 60 s before it expires; a 401 from the FHIR server
     gets one new token and one retry. Concurrent requests share one token request.
@@ -112,28 +179,21 @@ class ClientCredentialsAuth(httpx2.Auth):
 
     def __init__(
         self,
-        token_http: httpx2.AsyncClient,
+        tokens: Any,
         *,
         base_url: str,
         token_url: str,
-        client_id: str,
-        scopes: str | None,
-        secret: SecretStr | None = None,
-        key: SigningKey | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if (secret is None) == (key is None):
-            raise ValueError("client_credentials needs either a client secret or a private key")
-        self._http = token_http
+        self._tokens = tokens
         self._base_url = base_url
         self._token_url = token_url
-        self._client_id = client_id
-        self._scopes = scopes
-        self._secret = secret
-        self._key = key
         self._clock = clock
         self._token: _Token | None = None
         self._lock = asyncio.Lock()
+
+    async def aclose(self) -> None:
+        await self._tokens.aclose()
 
     async def async_auth_flow(
         self, request: httpx2.Request
@@ -154,10 +214,9 @@ class ClientCredentialsAuth(httpx2.Auth):
     async def _current(self, stale: SecretStr | None) -> SecretStr:
         async with self._lock:
             held = self._token
-            fresh = held is not None and held.value is not stale
             if (
-                fresh
-                and held is not None
+                held is not None
+                and held.value is not stale
                 and (held.renew_at is None or self._clock() < held.renew_at)
             ):
                 return held.value
@@ -166,38 +225,24 @@ class ClientCredentialsAuth(httpx2.Auth):
 
     async def _request_token(self) -> _Token:
         now = self._clock()
-        form = {"grant_type": "client_credentials"}
-        if self._scopes:
-            form["scope"] = self._scopes
-        auth: httpx2.Auth = httpx2.Auth()
-        if self._key is not None:
-            form["client_assertion_type"] = ASSERTION_TYPE
-            form["client_assertion"] = self._key.assertion(self._client_id, self._token_url, now)
-        elif self._secret is not None:
-            auth = httpx2.BasicAuth(self._client_id, self._secret.get_secret_value())
         try:
-            response = await self._http.post(
-                self._token_url, data=form, auth=auth, headers={"Accept": "application/json"}
+            answer = await self._tokens.fetch_token(
+                self._token_url, grant_type="client_credentials"
             )
+        except FhirError:
+            raise
+        except httpx2.TimeoutException as exc:
+            log.warning("fhir token request failed: %s", type(exc).__name__)
+            raise FhirTimeoutError("The FHIR token endpoint did not answer in time") from exc
         except httpx2.HTTPError as exc:
             log.warning("fhir token request failed: %s", type(exc).__name__)
             raise FhirUnavailableError("The FHIR token endpoint cannot be reached") from exc
-        # The answer's body is never logged nor quoted: it may carry a token.
-        if not response.is_success:
-            log.warning("fhir token request answered %d", response.status_code)
-            status = response.status_code
-            raise FhirAuthError(
-                f"The FHIR token endpoint refused the gateway's credentials ({status})",
-                status=status,
-            )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        value = body.get("access_token") if isinstance(body, dict) else None
+        except (OAuthError, ValueError) as exc:
+            raise FhirAuthError("The FHIR token endpoint answered without an access token") from exc
+        value = answer.get("access_token")
         if not isinstance(value, str) or not value:
             raise FhirAuthError("The FHIR token endpoint answered without an access token")
-        lifetime = body.get("expires_in") if isinstance(body, dict) else None
+        lifetime = answer.get("expires_in")
         renew_at = None
         if isinstance(lifetime, int | float) and not isinstance(lifetime, bool):
             renew_at = now + float(lifetime) - RENEW_BEFORE_S

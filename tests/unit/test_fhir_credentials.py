@@ -3,8 +3,10 @@ or client_secret_basic) against a token endpoint on localhost, and where tokens 
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,16 @@ from pydantic import SecretStr, ValidationError
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
 from gateway.errors import UpstreamError
-from gateway.fhir import ClientCredentialsAuth, FhirAuthError, FhirClient, Ref, SigningKey
+from gateway.fhir import (
+    ClientCredentialsAuth,
+    FhirAuthError,
+    FhirClient,
+    FhirError,
+    FhirTimeoutError,
+    Ref,
+    SigningKey,
+    token_client,
+)
 from gateway.fhir.errors import FhirResponseError
 from gateway.upstream import fhir_credentials
 from tests.fhir_servers import RecordingFhir, TokenEndpoint, running_fhir, running_token_endpoint
@@ -30,10 +41,22 @@ def fhir_server() -> Iterator[RecordingFhir]:
         yield server
 
 
+OwnCredentials = Callable[[Settings], httpx2.Auth | None]
+
+
 @pytest.fixture
-async def token_http() -> AsyncIterator[httpx2.AsyncClient]:
-    async with httpx2.AsyncClient(follow_redirects=False) as client:
-        yield client
+async def own_credentials(fhir_server: RecordingFhir) -> AsyncIterator[OwnCredentials]:
+    """The gateway's credentials as Runtime builds them; token clients closed afterwards."""
+    built: list[httpx2.Auth | None] = []
+
+    def build(settings: Settings) -> httpx2.Auth | None:
+        built.append(fhir_credentials(settings, fhir_server.base_url))
+        return built[-1]
+
+    yield build
+    for auth in built:
+        if isinstance(auth, ClientCredentialsAuth):
+            await auth.aclose()
 
 
 def fhir_client(server: RecordingFhir, auth: httpx2.Auth | None) -> FhirClient:
@@ -68,7 +91,7 @@ async def test_one_token_serves_many_fhir_requests(
     method: str,
     tmp_path: Path,
     fhir_server: RecordingFhir,
-    token_http: httpx2.AsyncClient,
+    own_credentials: OwnCredentials,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
@@ -81,9 +104,7 @@ async def test_one_token_serves_many_fhir_requests(
         extra = {"fhir_private_key": str(path), "fhir_private_key_id": "gw-1"}
     with running_token_endpoint(**registration) as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, **extra))
-        fhir = fhir_client(
-            fhir_server, fhir_credentials(settings, fhir_server.base_url, token_http)
-        )
+        fhir = fhir_client(fhir_server, own_credentials(settings))
 
         for _ in range(3):
             await fhir.read(TASK)
@@ -97,32 +118,35 @@ async def test_one_token_serves_many_fhir_requests(
 
 
 async def test_a_token_is_renewed_60_seconds_before_it_expires(
-    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
+    fhir_server: RecordingFhir,
 ) -> None:
     now = [1_000_000.0]
     with running_token_endpoint(secret="pw", expires_in=120) as endpoint:
-        auth = ClientCredentialsAuth(
-            token_http,
-            base_url=fhir_server.base_url,
+        tokens = token_client(
             token_url=endpoint.url,
             client_id=endpoint.client_id,
             scopes=None,
             secret=SecretStr("pw"),
-            clock=lambda: now[0],
+        )
+        auth = ClientCredentialsAuth(
+            tokens, base_url=fhir_server.base_url, token_url=endpoint.url, clock=lambda: now[0]
         )
         fhir = fhir_client(fhir_server, auth)
-        await fhir.read(TASK)
-        now[0] += 59
-        await fhir.read(TASK)
-        now[0] += 2
-        await fhir.read(TASK)
+        try:
+            await fhir.read(TASK)
+            now[0] += 59
+            await fhir.read(TASK)
+            now[0] += 2
+            await fhir.read(TASK)
+        finally:
+            await auth.aclose()
 
     assert endpoint.issued == ["token-1", "token-2"]
     assert fhir_server.tokens() == ["Bearer token-1", "Bearer token-1", "Bearer token-2"]
 
 
 async def test_a_401_gets_one_new_token_and_one_retry(
-    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
+    fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
     def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
         if authorization == "Bearer token-1":
@@ -132,9 +156,7 @@ async def test_a_401_gets_one_new_token_and_one_retry(
     fhir_server.answer = refuse_the_first_token
     with running_token_endpoint(secret="pw") as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
-        fhir = fhir_client(
-            fhir_server, fhir_credentials(settings, fhir_server.base_url, token_http)
-        )
+        fhir = fhir_client(fhir_server, own_credentials(settings))
 
         task = await fhir.read(TASK)
         await fhir.read(TASK)
@@ -145,14 +167,12 @@ async def test_a_401_gets_one_new_token_and_one_retry(
 
 
 async def test_a_server_that_keeps_refusing_is_an_upstream_error_after_one_retry(
-    fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
+    fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
     fhir_server.answer = lambda path, authorization: (401, {})
     with running_token_endpoint(secret="pw") as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
-        fhir = fhir_client(
-            fhir_server, fhir_credentials(settings, fhir_server.base_url, token_http)
-        )
+        fhir = fhir_client(fhir_server, own_credentials(settings))
 
         with pytest.raises(FhirAuthError) as refused:
             await fhir.read(TASK)
@@ -165,15 +185,13 @@ async def test_a_server_that_keeps_refusing_is_an_upstream_error_after_one_retry
 
 async def test_a_refused_client_is_an_upstream_error_and_no_fhir_request(
     fhir_server: RecordingFhir,
-    token_http: httpx2.AsyncClient,
+    own_credentials: OwnCredentials,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with running_token_endpoint(secret="right") as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="wrong"))
-        fhir = fhir_client(
-            fhir_server, fhir_credentials(settings, fhir_server.base_url, token_http)
-        )
+        fhir = fhir_client(fhir_server, own_credentials(settings))
 
         with pytest.raises(FhirAuthError) as refused:
             await fhir.read(TASK)
@@ -187,14 +205,12 @@ async def test_a_refused_client_is_an_upstream_error_and_no_fhir_request(
 
 
 async def test_an_assertion_signed_by_another_key_is_refused(
-    tmp_path: Path, fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
+    tmp_path: Path, fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
     path, _ = private_key(tmp_path, "RS384")
     with running_token_endpoint(public_key=RSAKey.generate_key(2048)) as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_private_key=str(path)))
-        fhir = fhir_client(
-            fhir_server, fhir_credentials(settings, fhir_server.base_url, token_http)
-        )
+        fhir = fhir_client(fhir_server, own_credentials(settings))
 
         with pytest.raises(FhirAuthError):
             await fhir.read(TASK)
@@ -205,7 +221,7 @@ async def test_an_assertion_signed_by_another_key_is_refused(
 
 @pytest.mark.parametrize("mode", ["static", "client_credentials"])
 async def test_a_foreign_next_link_or_url_gets_no_token(
-    mode: str, fhir_server: RecordingFhir, token_http: httpx2.AsyncClient
+    mode: str, fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
     with running_fhir() as foreign, running_token_endpoint(secret="pw") as endpoint:
         fhir_server.answer = lambda path, authorization: (
@@ -222,7 +238,7 @@ async def test_a_foreign_next_link_or_url_gets_no_token(
             if mode == "static"
             else Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
         )
-        auth = fhir_credentials(settings, fhir_server.base_url, token_http)
+        auth = own_credentials(settings)
         fhir = fhir_client(fhir_server, auth)
 
         with pytest.raises(FhirResponseError):
@@ -292,3 +308,82 @@ async def test_passthrough_passes_on_only_a_bearer_token(
     await fhir.read(TASK)
 
     assert fhir_server.tokens() == [sent]
+
+
+async def test_concurrent_requests_share_one_token_and_one_renewal_after_a_401(
+    fhir_server: RecordingFhir, own_credentials: OwnCredentials
+) -> None:
+    def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
+        if authorization == "Bearer token-1":
+            return 401, {"resourceType": "OperationOutcome"}
+        return 200, {"resourceType": "Task", "id": "t1"}
+
+    fhir_server.answer = refuse_the_first_token
+    with running_token_endpoint(secret="pw") as endpoint:
+        settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
+        fhir = fhir_client(fhir_server, own_credentials(settings))
+
+        tasks = await asyncio.gather(*(fhir.read(TASK) for _ in range(8)))
+
+    assert [task["id"] for task in tasks] == ["t1"] * 8
+    assert endpoint.issued == ["token-1", "token-2"]
+    assert (
+        sorted(str(token) for token in fhir_server.tokens())
+        == ["Bearer token-1"] * 8 + ["Bearer token-2"] * 8
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(503, "UPSTREAM_UNAVAILABLE"), (500, "UPSTREAM_UNAVAILABLE"), (400, "UPSTREAM_ERROR")],
+)
+async def test_a_failing_token_endpoint_is_a_typed_error_and_no_fhir_request(
+    status: int,
+    code: str,
+    fhir_server: RecordingFhir,
+    own_credentials: OwnCredentials,
+) -> None:
+    with running_token_endpoint(secret="pw", failing_with=status) as endpoint:
+        settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
+        fhir = fhir_client(fhir_server, own_credentials(settings))
+
+        with pytest.raises(FhirError) as failed:
+            await fhir.read(TASK)
+
+    assert from_fhir(failed.value).code == code
+    assert "maintenance" not in failed.value.message
+    assert fhir_server.seen == []
+
+
+async def test_a_token_endpoint_that_hangs_is_a_timeout_within_the_request_bound(
+    fhir_server: RecordingFhir, own_credentials: OwnCredentials
+) -> None:
+    stalled = threading.Event()
+    with running_token_endpoint(secret="pw", stalled=stalled) as endpoint:
+        settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
+        http = httpx2.AsyncClient(base_url=fhir_server.base_url)
+        fhir = FhirClient(
+            http, fhir_server.base_url, total_timeout=0.3, auth=own_credentials(settings)
+        )
+        try:
+            with pytest.raises(FhirTimeoutError) as failed:
+                await fhir.read(TASK)
+        finally:
+            stalled.set()
+            await http.aclose()
+
+    assert from_fhir(failed.value).code == "UPSTREAM_TIMEOUT"
+    assert fhir_server.seen == []
+
+
+async def test_a_token_answer_without_an_access_token_is_refused(
+    fhir_server: RecordingFhir, own_credentials: OwnCredentials
+) -> None:
+    with running_token_endpoint(secret="pw", failing_with=200) as endpoint:
+        settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
+        fhir = fhir_client(fhir_server, own_credentials(settings))
+
+        with pytest.raises(FhirAuthError):
+            await fhir.read(TASK)
+
+    assert fhir_server.seen == []
