@@ -66,6 +66,14 @@ def _seed(settings: Settings, allow_external: bool) -> int:
             file=sys.stderr,
         )
         return 2
+    if not settings.embedded and settings.effective_fhir_auth == "passthrough":
+        # Passthrough sends only callers' tokens, and a command line has no caller.
+        print(
+            "refusing to load demo data with GATEWAY_FHIR_AUTH=passthrough: the gateway has no "
+            "FHIR credentials of its own; seed with GATEWAY_FHIR_AUTH=static or client_credentials",
+            file=sys.stderr,
+        )
+        return 2
 
     written, present = asyncio.run(seed_with_settings(settings))
     print(f"demo clinic: {written} resources written, {present} already present")

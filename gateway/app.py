@@ -16,7 +16,7 @@ from starlette.types import ASGIApp
 from gateway.auth import Authentication
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
-from gateway.fhir import FhirError
+from gateway.fhir import FhirAuthError, FhirError
 from gateway.graphql_app import BodyLimit, GatewayGraphQL
 from gateway.observability import RequestIdMiddleware
 from gateway.redis_connection import redis_state
@@ -83,13 +83,23 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Answers 200 only while the FHIR server answers its /metadata; names Redis's state too
-    when there is one, without failing on it (a replica without Redis still serves)."""
+    when there is one, without failing on it (a replica without Redis still serves).
+
+    With GATEWAY_FHIR_AUTH=passthrough the gateway has no credentials of its own: /metadata is
+    asked without any (SMART servers serve it openly), a 401/403 still proves the server
+    answers, and the body says that credentials are each caller's.
+    """
     runtime: Runtime = request.app.state.runtime
-    dependencies = {} if runtime.redis is None else {"redis": await redis_state(runtime.redis)}
+    dependencies: dict[str, str] = {}
+    if runtime.redis is not None:
+        dependencies["redis"] = await redis_state(runtime.redis)
+    per_caller = runtime.settings.effective_fhir_auth == "passthrough"
+    if per_caller:
+        dependencies["fhirCredentials"] = "per-caller"
     try:
         await runtime.fhir.capabilities()
     except FhirError as exc:
-        code = from_fhir(exc).code
-        body = {"status": "unavailable", "code": code, **dependencies}
-        return JSONResponse(body, status_code=503)
+        if not (per_caller and isinstance(exc, FhirAuthError)):
+            body = {"status": "unavailable", "code": from_fhir(exc).code, **dependencies}
+            return JSONResponse(body, status_code=503)
     return JSONResponse({"status": "ready", **dependencies})

@@ -116,3 +116,36 @@ async def test_who_a_refusal_of_the_fhir_server_is_for(
     assert token not in caplog.text
     assert "gateway-own-token" not in caplog.text
     assert "gateway-own-token" not in str(body)
+
+
+@pytest.mark.parametrize(("status", "ready"), [(200, 200), (401, 200), (403, 200), (500, 503)])
+async def test_readyz_asks_the_fhir_server_without_credentials_and_says_they_are_per_caller(
+    status: int, ready: int, oidc_provider: OidcProvider, fhir_server: RecordingFhir
+) -> None:
+    metadata = {"resourceType": "CapabilityStatement", "status": "active", "kind": "instance"}
+    fhir_server.answer = lambda path, authorization: (status, metadata)
+    config = Settings(**settings(fhir_server, oidc_provider, fhir_auth="passthrough"))
+
+    async with running_gateway(config, "generic") as gateway:
+        response = await gateway.client.get("/readyz")
+
+    assert response.status_code == ready
+    assert response.json()["fhirCredentials"] == "per-caller"
+    assert response.json()["status"] == ("ready" if ready == 200 else "unavailable")
+    assert fhir_server.seen == [("GET", "/fhir/R4/metadata", None)]
+
+
+async def test_readyz_with_the_gateways_own_credentials_fails_when_they_are_refused(
+    oidc_provider: OidcProvider, fhir_server: RecordingFhir
+) -> None:
+    fhir_server.answer = lambda path, authorization: (401, {"resourceType": "OperationOutcome"})
+    extra = {"fhir_auth": "static", "fhir_auth_token": "gateway-own-token"}
+    config = Settings(**settings(fhir_server, oidc_provider, **extra))
+
+    async with running_gateway(config, "generic") as gateway:
+        response = await gateway.client.get("/readyz")
+
+    assert (response.status_code, response.json()) == (
+        503,
+        {"status": "unavailable", "code": "UPSTREAM_ERROR"},
+    )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gateway.__main__ import main
+from tests.fhir_servers import running_fhir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,19 @@ def test_seed_refuses_an_external_server_by_default(
     monkeypatch.setenv("GATEWAY_FHIR_BASE_URL", "http://127.0.0.1:9/fhir/R4")
     assert main(["seed"]) == 2
     assert "refusing" in capsys.readouterr().err
+
+
+def test_seed_refuses_passthrough_credentials_before_any_fhir_request(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with running_fhir() as server:
+        monkeypatch.setenv("GATEWAY_FHIR_BASE_URL", server.base_url)
+        monkeypatch.setenv("GATEWAY_FHIR_AUTH", "passthrough")
+
+        assert main(["seed", "--allow-external"]) == 2
+
+    assert "GATEWAY_FHIR_AUTH=passthrough" in capsys.readouterr().err
+    assert server.seen == []
 
 
 def test_seed_is_idempotent_on_a_store_file(
