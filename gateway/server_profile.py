@@ -36,6 +36,7 @@ class ServerProfile:
     # Rounds of _include/_revinclude one search follows with :iterate, the first included
     # (0: no :iterate). Past them a server stops with a warning or refuses the search.
     iterate_rounds: int = 0
+    chained_search: bool = False  # Task?patient.address-state=CA, one level deep
     # Facts the contract suite checks, so that tests branch on them too; the gateway copes
     # either way.
     capability_statement: bool = True  # /metadata is a CapabilityStatement
@@ -82,6 +83,7 @@ GENERIC = ServerProfile()
 EMBEDDED = ServerProfile(
     extra_task_params=frozenset({"due-date", "priority-order"}),
     iterate_rounds=20,  # gateway/store/includes.py MAX_ITERATIONS; cut short with a warning
+    chained_search=True,
     missing_sorts_last=True,
     absent_priority_is_routine=True,
     sequential_version_ids=True,
@@ -110,9 +112,11 @@ MEDPLUM = ServerProfile(
     iterate_rounds=5,  # its DEFAULT_MAX_INCLUDE_DEPTH; past it (or 1,000 entries) a 400
     recheck=frozenset({"due-date"}),
     capability_statement=False,
+    chained_search=True,
 )
 # HAPI FHIR's JPA server as documented; the contract suite does not run against it.
 HAPI = ServerProfile(
+    chained_search=True,
     sequential_version_ids=True,
     gone_after_delete=True,
     rejects_unknown_params=True,

@@ -13,10 +13,11 @@ from typing import TypeVar
 from gateway.store.group_commit import GroupCommit
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 # Versions whose tables this code rebuilds (1: sort tables changed; 2: references present but
-# not searchable got a presence row; 3: Provenance became searchable); their data is kept.
-_REBUILT_VERSIONS = (1, 2, 3)
+# not searchable got a presence row; 3: Provenance became searchable; 4: Patient address-state
+# became searchable); their data is kept.
+_REBUILT_VERSIONS = (1, 2, 3, 4)
 BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
 

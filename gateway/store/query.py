@@ -21,7 +21,7 @@ from gateway.store.matching import (
     values_match,
 )
 from gateway.store.search_params import SORT_TABLES
-from gateway.store.search_request import Filter, SearchRequest, SortKey
+from gateway.store.search_request import Chain, Filter, SearchRequest, SortKey
 from gateway.store.search_values import RangeValue, TokenValue
 
 # Per parameter type: the index table, its value column, its index by resource.
@@ -209,6 +209,8 @@ class QueryBuilder:
 
     def _condition(self, f: Filter) -> _Condition:
         param = f.param
+        if f.chain is not None:
+            return self._chained(f, f.chain)
         if param.column == "id":
             ids = [v.code for v in f.values if isinstance(v, TokenValue)]
             sql = Sql(f"r.id IN ({marks(ids)})", ids)
@@ -261,6 +263,27 @@ class QueryBuilder:
         rank = _DRIVER_RANK[param.type] + (4 if f.modifier == "contains" else 0)
         join = exact_join(pid, f)
         return _Condition(probe, driver, join, table, rids, rank=(rank, len(f.values)))
+
+    def _chained(self, f: Filter, chain: Chain) -> _Condition:
+        """The reference's index rows whose target is among the ids of the target type's
+        live resources that the inner filter matches, found through that type's own indexes;
+        SQLite runs the uncorrelated id list once per query."""
+        inner = QueryBuilder(SearchRequest(chain.target_type, filters=(chain.inner,)), self._pids)
+        targets = Sql(f"SELECT r.id FROM {inner._from(sorted_walk=False)}")
+        extend(targets, " WHERE ", inner._where(with_driver=True))
+        pid = self._pids[self._type, f.param.name]
+        test = Sql(
+            f"pid = ? AND target_type = ? AND target_id IN ({targets.text})",
+            [pid, chain.target_type, *targets.args],
+        )
+        probe = Sql(
+            "EXISTS (SELECT 1 FROM reference_idx INDEXED BY reference_by_resource "
+            f"WHERE rid = {self._rid} AND {test.text})",
+            test.args,
+        )
+        rids = Sql(f"SELECT rid FROM reference_idx WHERE {test.text}", test.args)
+        driver = Sql(f"r.rid IN ({rids.text})", rids.args)
+        return _Condition(probe, driver, rids=rids, rank=(4, 1))
 
     def _sort_exprs(self, tie: str | None = None) -> list[_Key]:
         """The sort keys, ending with the id that breaks ties."""

@@ -105,6 +105,7 @@ _BY_TYPE: dict[str, tuple[SearchParam, ...]] = {
         *_NAMES,
         _p("birthdate", "date", "birthDate"),
         _p("gender", "token", "gender", system="http://hl7.org/fhir/administrative-gender"),
+        _p("address-state", "string", "address.state"),
     ),
     "Practitioner": (*_NAMES, _ACTIVE),
     "PractitionerRole": (

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from gateway.store.errors import InvalidRequestError
 from gateway.store.references import is_resource_type
-from gateway.store.search_params import SearchParam, params_for
+from gateway.store.search_params import SearchParam, indexed_types, params_for
 from gateway.store.search_values import (
     RangeValue,
     ReferenceValue,
@@ -51,12 +51,23 @@ TotalMode = Literal["none", "estimate", "accurate"]
 
 @dataclass(frozen=True)
 class Filter:
-    """One parameter occurrence: its values are ORed; separate filters are ANDed."""
+    """One parameter occurrence: its values are ORed; separate filters are ANDed. With
+    ``chain``, ``param`` is a reference parameter and the filter is the chain's test."""
 
     param: SearchParam
     modifier: str | None
     values: tuple[Value, ...]
     missing: bool | None = None
+    chain: Chain | None = None
+
+
+@dataclass(frozen=True)
+class Chain:
+    """``ref[:Type].param=value``: the reference points at a live ``target_type`` resource
+    that ``inner`` (a filter on that type) matches. One level deep only."""
+
+    target_type: str
+    inner: Filter
 
 
 @dataclass(frozen=True)
@@ -110,14 +121,15 @@ def parse_search(
             includes.extend(_includes(name == "_revinclude", modifier, value))
         elif name in _CONTROLS:
             _CONTROLS[name](fields, value)
-        elif "." in name:
-            raise InvalidRequestError(f"Chained search parameter {raw_name!r} is not supported")
+        elif "." in raw_name:
+            if value != "":
+                filters.append(_chained(resource_type, raw_name, value, base_url))
         elif name not in known:
             raise InvalidRequestError(f"Unknown search parameter {raw_name!r} for {resource_type}")
         elif value != "":
             filters.append(_filter(known[name], modifier or None, value, base_url))
-            if len(filters) > MAX_FILTERS:
-                raise InvalidRequestError(f"A search takes at most {MAX_FILTERS} parameters")
+        if len(filters) > MAX_FILTERS:
+            raise InvalidRequestError(f"A search takes at most {MAX_FILTERS} parameters")
     includes = list(dict.fromkeys(includes))
     if len(includes) > MAX_INCLUDES:
         raise InvalidRequestError(
@@ -184,6 +196,38 @@ def _filter(param: SearchParam, modifier: str | None, text: str, base_url: str |
         else:
             values.append(parse_string(part))
     return Filter(param, None if restriction else modifier, tuple(values))
+
+
+def _chained(resource_type: str, raw_name: str, text: str, base_url: str | None) -> Filter:
+    """``ref[:Type].param[:modifier]``: a chained search on a reference parameter."""
+    head, _, tail = raw_name.partition(".")
+    name, _, restriction = head.partition(":")
+    param = params_for(resource_type).get(name)
+    if param is None or param.type != "reference":
+        raise InvalidRequestError(
+            f"Chained search needs a reference parameter of {resource_type}, not {name!r}"
+        )
+    if "." in tail:
+        raise InvalidRequestError(f"Chained search goes one level deep, not {raw_name!r}")
+    inner_name, _, inner_modifier = tail.partition(":")
+    if restriction:
+        if not is_resource_type(restriction):
+            raise InvalidRequestError(f"Not a resource type in {raw_name!r}")
+        targets = [restriction]
+    elif param.target_types:
+        targets = list(param.target_types)
+    else:
+        targets = [t for t in indexed_types() if inner_name in params_for(t)]
+    if len(targets) != 1:
+        raise InvalidRequestError(
+            f"Chained parameter {raw_name!r} could mean several resource types: name one, "
+            f"as in {name}:Practitioner.{tail}"
+        )
+    inner_param = params_for(targets[0]).get(inner_name)
+    if inner_param is None:
+        raise InvalidRequestError(f"Unknown search parameter {inner_name!r} for {targets[0]}")
+    inner = _filter(inner_param, inner_modifier or None, text, base_url)
+    return Filter(param, None, (), chain=Chain(targets[0], inner))
 
 
 def _includes(reverse: bool, modifier: str, text: str) -> list[Include]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.contract.conftest import FhirPeer
-from tests.contract.resources import ids, put_task, ref
+from tests.contract.resources import ids, put_resource, put_task, ref
 
 
 @pytest.fixture
@@ -90,3 +90,20 @@ async def test_update_moves_a_task_between_parents(tasks: FhirPeer) -> None:
 
     assert await ids(tasks, {"part-of": "Task/parent"}) == ["child-2"]
     assert await ids(tasks, {"part-of": "Task/other-root"}) == ["child-1", "other-child"]
+
+
+async def test_chained_search_one_level_deep(fhir: FhirPeer) -> None:
+    for resource in [
+        {"resourceType": "Patient", "id": "in-ca", "address": [{"state": "CA"}]},
+        {"resourceType": "Patient", "id": "in-ny", "address": [{"state": "NY"}]},
+        {"resourceType": "Practitioner", "id": "ama", "name": [{"family": "Mensah"}]},
+    ]:
+        await put_resource(fhir, resource)
+    await put_task(fhir, "ca-task", **{"for": ref("Patient/in-ca")})
+    await put_task(fhir, "ny-task", **{"for": ref("Patient/in-ny")}, owner=ref("Practitioner/ama"))
+    await put_task(fhir, "no-patient")
+
+    assert await ids(fhir, {"patient.address-state": "CA"}) == ["ca-task"]
+    assert await ids(fhir, {"patient.address-state": "CA,NY"}) == ["ca-task", "ny-task"]
+    assert await ids(fhir, {"owner:Practitioner.name": "Mensah"}) == ["ny-task"]
+    assert fhir.caps.chained_search
