@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.store import FhirStore
@@ -26,7 +26,7 @@ def person(resource_type: str, person_id: str, family: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def clinic(client: httpx.AsyncClient) -> httpx.AsyncClient:
+async def clinic(client: httpx2.AsyncClient) -> httpx2.AsyncClient:
     resources = [
         patient("ca", "CA"),
         patient("ny-tx", "NY", "tx"),
@@ -65,13 +65,13 @@ async def clinic(client: httpx.AsyncClient) -> httpx.AsyncClient:
     ],
 )
 async def test_a_chain_finds_what_its_target_matches(
-    clinic: httpx.AsyncClient, params: dict[str, str], expected: set[str]
+    clinic: httpx2.AsyncClient, params: dict[str, str], expected: set[str]
 ) -> None:
     assert await ids(clinic, params) == expected
 
 
 async def test_a_chain_follows_the_current_version_and_not_deleted_targets(
-    clinic: httpx.AsyncClient,
+    clinic: httpx2.AsyncClient,
 ) -> None:
     await clinic.put("Patient/ca", json=patient("ca", "WA"))
     await clinic.delete("Patient/ny-tx")
@@ -80,7 +80,7 @@ async def test_a_chain_follows_the_current_version_and_not_deleted_targets(
     assert await ids(clinic, {"patient.address-state": "WA"}) == {"for-ca"}
 
 
-async def test_a_chain_counts_and_pages_like_any_filter(clinic: httpx.AsyncClient) -> None:
+async def test_a_chain_counts_and_pages_like_any_filter(clinic: httpx2.AsyncClient) -> None:
     counted = await clinic.get(
         "Task", params={"patient.address-state": "CA,NY,TX", "_summary": "count"}
     )
@@ -107,7 +107,7 @@ async def test_a_chain_counts_and_pages_like_any_filter(clinic: httpx.AsyncClien
     ],
 )
 async def test_a_chain_the_store_cannot_answer_is_refused(
-    clinic: httpx.AsyncClient, name: str, problem: str
+    clinic: httpx2.AsyncClient, name: str, problem: str
 ) -> None:
     response = await clinic.get("Task", params={name: "x"})
 
