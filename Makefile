@@ -8,7 +8,7 @@ NODE_STAMP := $(PEER)/node_modules/.installed
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 
-.PHONY: setup redis run test lint typecheck unit bench schema clean
+.PHONY: setup redis run test lint typecheck unit bench schema graphiql-assets clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,11 @@ redis:
 
 run: $(STAMP)
 	$(PY) -m gateway serve
+
+# GraphiQL's scripts are checked in under gateway/static/graphiql/vendor (see
+# tools/graphiql/README.md): only updating them needs npm.
+graphiql-assets:
+	cd tools/graphiql && npm ci --no-audit --no-fund --loglevel=error && node vendor.mjs
 
 lint: $(STAMP)
 	$(PY) -m ruff check gateway tests bench

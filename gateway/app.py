@@ -17,6 +17,7 @@ from gateway.auth import Authentication
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
 from gateway.fhir import FhirAuthError, FhirError
+from gateway.graphiql_page import ASSETS_PATH, graphiql_assets
 from gateway.graphql_app import BodyLimit, GatewayGraphQL
 from gateway.observability import RequestIdMiddleware
 from gateway.redis_connection import redis_state
@@ -36,6 +37,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes, runtime.metrics)
     # Every method reaches the GraphQL app, which refuses the others as a JSON GraphQL error.
     routes.append(Route("/graphql", _guarded(graphql, runtime, page=True)))
+    if not runtime.settings.production:
+        # GraphiQL's scripts hold no data: like its page, they need no token.
+        routes.append(Mount(ASSETS_PATH, app=graphiql_assets()))
     if runtime.store_app is not None and runtime.settings.store_exposed:
         # The raw FHIR API needs a valid token too when callers authenticate (behaviour.md).
         routes.append(Mount("/fhir/R4", app=_guarded(runtime.store_app, runtime, page=False)))

@@ -21,6 +21,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.auth import Access, caller_of
 from gateway.errors import BadRequestError, GatewayError, UnauthenticatedError
+from gateway.graphiql_page import graphiql_page
 from gateway.http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, read_request, response_media_type
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
@@ -90,6 +91,10 @@ class GatewayGraphQL(GraphQL[Context, None]):
             and not named
             and super().should_render_graphql_ide(request)
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's own page loads its scripts from a CDN; this one ships inside the package.
+        return graphiql_page(bearer=self._runtime.authenticator.enabled)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequest:
         body = await request.get_body() if request.method == "POST" else b""
