@@ -8,7 +8,7 @@ NODE_STAMP := $(PEER)/node_modules/.installed
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 
-.PHONY: setup redis run test lint typecheck unit bench schema graphiql-assets clean
+.PHONY: setup redis chromium run test lint typecheck unit bench schema graphiql-assets clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,11 @@ $(CLIENTS_STAMP): $(CLIENTS)/package-lock.json
 redis:
 	@command -v redis-server >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
+# The GraphiQL page test drives Debian's headless Chromium (puppeteer-core downloads no
+# browser); installed only when missing.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
+
 run: $(STAMP)
 	$(PY) -m gateway serve
 
@@ -51,7 +56,7 @@ typecheck: $(STAMP)
 schema: $(STAMP)
 	$(PY) -m gateway export-schema --output schema.graphql
 
-test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis lint typecheck
+test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis chromium lint typecheck
 	$(PY) -m pytest
 
 bench: $(STAMP) $(NODE_STAMP)
