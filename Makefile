@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PEER := tests/peer/medplum
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
+# `make run` needs only the runtime lock: a first start installs far less than `make setup`.
+RUN_STAMP := $(VENV)/.run-installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
 NODE_STAMP := $(PEER)/node_modules/.installed
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
@@ -18,6 +20,15 @@ $(STAMP): requirements-dev.lock pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	rm -f $(VENV)/.installed-*
+	touch $@
+
+# Runs from the checkout (python -m gateway finds ./gateway), so the package itself is not
+# installed here; `make setup` adds the development tools to the same .venv.
+$(RUN_STAMP): requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	rm -f $(VENV)/.run-installed-*
 	touch $@
 
 $(NODE_STAMP): $(PEER)/package-lock.json
@@ -38,7 +49,7 @@ redis:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; }
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	$(PY) -m gateway serve
 
 # GraphiQL's scripts are checked in under gateway/static/graphiql/vendor (see
