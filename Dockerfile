@@ -22,7 +22,9 @@ ENV PATH=/opt/venv/bin:$PATH \
     GATEWAY_STORE_PATH=/app/data/fhir.sqlite3
 USER gateway
 VOLUME ["/app/data"]
+# The listen port is GATEWAY_PORT (8000 unless the container's environment says otherwise); the
+# health check asks the same port, so changing it needs no other edit here.
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status == 200 else 1)"]
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % os.environ.get('GATEWAY_PORT', '8000'); sys.exit(0 if urllib.request.urlopen(url, timeout=2).status == 200 else 1)"]
 CMD ["python", "-m", "gateway", "serve"]
