@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.oidc_provider import OidcProvider
@@ -53,7 +53,7 @@ def test_a_task_query_runs_through_the_page_offline(
             timeout=BROWSER_TIMEOUT,
             check=False,
         )
-        direct = httpx.post(
+        direct = httpx2.post(
             f"{url}/graphql",
             json={"query": QUERY},
             headers={"Authorization": f"Bearer {token}"},

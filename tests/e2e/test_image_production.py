@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from tests.conftest import free_port
@@ -128,7 +128,7 @@ def test_the_image_serves_production(tmp_path: Path, oidc_provider: OidcProvider
     assert str(port) != image.env["GATEWAY_PORT"]
     env = image_env(image, tmp_path / "fhir.sqlite3", port, settings)
     bearer = {"Authorization": f"Bearer {oidc_provider.mint()}"}
-    with running_image(image, env) as url, httpx.Client(base_url=url, timeout=10.0) as client:
+    with running_image(image, env) as url, httpx2.Client(base_url=url, timeout=10.0) as client:
         page = client.get("/graphql", headers={"Accept": "text/html"})
         script = client.get("/graphiql/vendor/graphiql.min.js")
         anonymous = client.post("/graphql", json={"query": "{ tasks { totalCount } }"})
