@@ -145,14 +145,16 @@ async def test_a_token_is_renewed_60_seconds_before_it_expires(
     assert fhir_server.tokens() == ["Bearer token-1", "Bearer token-1", "Bearer token-2"]
 
 
+def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
+    """A FHIR server that answers 401 to token-1 and reads a Task for any other."""
+    if authorization == "Bearer token-1":
+        return 401, {"resourceType": "OperationOutcome"}
+    return 200, {"resourceType": "Task", "id": "t1"}
+
+
 async def test_a_401_gets_one_new_token_and_one_retry(
     fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
-    def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
-        if authorization == "Bearer token-1":
-            return 401, {"resourceType": "OperationOutcome"}
-        return 200, {"resourceType": "Task", "id": "t1"}
-
     fhir_server.answer = refuse_the_first_token
     with running_token_endpoint(secret="pw") as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
@@ -313,11 +315,6 @@ async def test_passthrough_passes_on_only_a_bearer_token(
 async def test_concurrent_requests_share_one_token_and_one_renewal_after_a_401(
     fhir_server: RecordingFhir, own_credentials: OwnCredentials
 ) -> None:
-    def refuse_the_first_token(path: str, authorization: str | None) -> tuple[int, Any]:
-        if authorization == "Bearer token-1":
-            return 401, {"resourceType": "OperationOutcome"}
-        return 200, {"resourceType": "Task", "id": "t1"}
-
     fhir_server.answer = refuse_the_first_token
     with running_token_endpoint(secret="pw") as endpoint:
         settings = Settings(**client_credentials(endpoint, fhir_server, fhir_client_secret="pw"))
