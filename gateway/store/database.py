@@ -11,17 +11,21 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.store.group_commit import GroupCommit
+from gateway.store import change_log
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # Versions whose tables this code rebuilds (1: sort tables changed; 2: references present but
 # not searchable got a presence row; 3: Provenance became searchable; 4: Patient address-state
 # became searchable); their data is kept.
 _REBUILT_VERSIONS = (1, 2, 3, 4)
+# Versions that only lack tables added since (5: the Task change log).
+_EXTENDED_VERSIONS = (5,)
 BUSY_TIMEOUT_MS = 15_000
 T = TypeVar("T")
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS resources (
     rid INTEGER PRIMARY KEY,
     type TEXT NOT NULL,
@@ -84,6 +88,8 @@ CREATE TABLE IF NOT EXISTS number_idx (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS number_by_resource ON number_idx (rid, pid);
 """
+    + change_log.DDL
+)
 
 # Indexes that read a whole type in the exact order of a sort, ties by id: the work queue's
 # order, and every sort column both ways (ascending puts missing values last, as searches
@@ -136,6 +142,8 @@ class Database:
         self._read_lock = self._lock
         self.param_ids: dict[tuple[str, str], int] = {}
         self._group = GroupCommit(self.write)
+        self._path = ":memory:"
+        self._committed: list[Callable[[], None]] = []
 
     @classmethod
     def open(cls, path: str, *, rebuild_index: IndexBuilder) -> Database:
@@ -146,6 +154,7 @@ class Database:
         # isolation_level=None: no implicit transactions; every transaction below is explicit.
         connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         database = cls(connection)
+        database._path = path
         try:
             database._configure(connection, file_backed=path != ":memory:")
             database._migrate(rebuild_index)
@@ -185,6 +194,23 @@ class Database:
                 if self._connection.in_transaction:
                     self._connection.execute("ROLLBACK")
                 raise
+        for listener in self._committed:
+            listener()
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every write transaction this process commits (in the
+        writing thread: it must only hand off, e.g. with ``loop.call_soon_threadsafe``)."""
+        self._committed.append(listener)
+
+    def change_reader(self) -> change_log.ChangeReader:
+        """A reader of the change log: on a file with a connection of its own, so its
+        ``data_version`` notices every other connection's commits, this process's included."""
+        if self._path == ":memory:":
+            return change_log.ChangeReader(self._connection, self._lock, own=False)
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        self._configure(connection, file_backed=True)
+        connection.execute("PRAGMA query_only = ON")
+        return change_log.ChangeReader(connection, threading.Lock(), own=True)
 
     def write_batched(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work`` in a write transaction that concurrent writes share (group_commit.py): the
@@ -218,7 +244,7 @@ class Database:
     def _migrate(self, rebuild_index: IndexBuilder) -> None:
         with self.write() as connection:
             version = connection.execute("PRAGMA user_version").fetchone()[0]
-            if version not in (0, SCHEMA_VERSION, *_REBUILT_VERSIONS):
+            if version not in (0, SCHEMA_VERSION, *_REBUILT_VERSIONS, *_EXTENDED_VERSIONS):
                 raise SchemaVersionError(
                     f"store schema version {version}; this code reads version {SCHEMA_VERSION}"
                 )

@@ -6,13 +6,14 @@ import json
 import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
 from gateway.fhir import format_instant
+from gateway.store.change_log import ChangeKind, ChangeReader, record_change
 from gateway.store.database import Database
 from gateway.store.dates import from_ms, now_ms
 from gateway.store.errors import (
@@ -73,6 +74,14 @@ class FhirStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def on_commit(self, listener: Callable[[], None]) -> None:
+        """``listener`` runs after each write transaction of this process commits."""
+        self._db.on_commit(listener)
+
+    def change_reader(self) -> ChangeReader:
+        """A reader of the Task change log (close it when done)."""
+        return self._db.change_reader()
 
     def is_empty(self) -> bool:
         with self._db.read() as connection:
@@ -297,6 +306,12 @@ class FhirStore:
             (version, updated, deleted, vrow, rid),
         )
         assert rid is not None
+        assert vrow is not None
+        if resource_type == "Task":
+            kind: ChangeKind = "DELETED" if deleted else "UPDATED"
+            if current is None or current.deleted:
+                kind = "CREATED"
+            record_change(connection, vrow, kind)
         write_index(
             connection,
             self._db.param_ids,
