@@ -2,5 +2,6 @@
 
 from gateway.changes.events import ChangeKind, TaskChangeEvent
 from gateway.changes.hub import ChangeHub, SubscriberFellBehind
+from gateway.changes.store_feed import StoreFeed
 
-__all__ = ["ChangeHub", "ChangeKind", "SubscriberFellBehind", "TaskChangeEvent"]
+__all__ = ["ChangeHub", "ChangeKind", "StoreFeed", "SubscriberFellBehind", "TaskChangeEvent"]

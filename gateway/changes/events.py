@@ -22,6 +22,9 @@ class TaskChangeEvent:
     # what of it they may see: the event itself is never logged.
     task: dict[str, Any] | None
     observed_at: datetime
+    # The version before, when the source knows it (the hub fills it in from the last version
+    # it saw otherwise): subscribers match filters before and after the change with it.
+    previous: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, str | None, ChangeKind]:
@@ -37,6 +40,7 @@ class TaskChangeEvent:
                 "kind": self.kind,
                 "task": self.task,
                 "observedAt": self.observed_at.isoformat(),
+                "previous": self.previous,
             },
             separators=(",", ":"),
         )
@@ -48,9 +52,10 @@ class TaskChangeEvent:
         if not isinstance(data, dict) or data.get("kind") not in _KINDS:
             raise ValueError("not a Task change event")
         task_id, version_id, task = data.get("taskId"), data.get("versionId"), data.get("task")
+        previous = data.get("previous")
         if not isinstance(task_id, str) or not isinstance(version_id, str | None):
             raise ValueError("not a Task change event")
-        if not isinstance(task, dict | None):
+        if not isinstance(task, dict | None) or not isinstance(previous, dict | None):
             raise ValueError("not a Task change event")
         return cls(
             task_id=task_id,
@@ -58,4 +63,5 @@ class TaskChangeEvent:
             kind=cast(ChangeKind, data["kind"]),
             task=task,
             observed_at=datetime.fromisoformat(str(data.get("observedAt"))),
+            previous=previous,
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
+from typing import Any
 
 from gateway.changes.events import TaskChangeEvent
 
@@ -64,12 +66,15 @@ class ChangeHub:
     ``publish``. A change seen again (same Task, version and kind) within the last ``remember``
     changes is dropped, so two sources reporting one version deliver it once. Relays (the Redis
     fan-out) receive the changes that originate in this process, to pass them on to replicas.
+    An event that comes without its previous version gets the last one this hub saw of that Task
+    (the newest ``remember`` Tasks are kept), so subscribers can tell what a change left behind.
     """
 
     def __init__(self, *, buffer: int = 256, remember: int = 10_000) -> None:
         self._buffer = buffer
         self._remember = remember
         self._seen: OrderedDict[tuple[str, str | None, str], None] = OrderedDict()
+        self._latest: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         self._subscribers: set[Subscriber] = set()
         self._relays: list[Relay] = []
 
@@ -99,9 +104,19 @@ class ChangeHub:
         self._seen[event.key] = None
         if len(self._seen) > self._remember:
             self._seen.popitem(last=False)
+        event = self._with_previous(event)
         for subscriber in list(self._subscribers):
             subscriber.offer(event)
         if relay:
             for hand_on in self._relays:
                 hand_on(event)
         return True
+
+    def _with_previous(self, event: TaskChangeEvent) -> TaskChangeEvent:
+        known = self._latest.pop(event.task_id, None)
+        self._latest[event.task_id] = event.task
+        if len(self._latest) > self._remember:
+            self._latest.popitem(last=False)
+        if event.previous is not None or event.kind == "CREATED" or known is None:
+            return event
+        return dataclasses.replace(event, previous=known)

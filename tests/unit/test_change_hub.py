@@ -85,3 +85,21 @@ def test_events_survive_the_wire(kind: str) -> None:
 def test_anything_else_on_the_wire_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="not a Task change event"):
         TaskChangeEvent.from_json(text)
+
+
+def test_an_event_without_its_previous_version_gets_the_last_one_seen() -> None:
+    async def scenario() -> list[dict[str, object] | None]:
+        hub = ChangeHub()
+        first = TaskChangeEvent("a", "1", "CREATED", {"id": "a", "status": "ready"}, AT)
+        second = TaskChangeEvent("a", "2", "UPDATED", {"id": "a", "status": "accepted"}, AT)
+        told = TaskChangeEvent("a", "3", "DELETED", None, AT, previous={"id": "a", "told": True})
+        async with hub.subscribe() as subscriber:
+            for event in (first, second, told):
+                hub.publish(event)
+            return [e.previous for e in await _take(subscriber, 3)]
+
+    assert asyncio.run(scenario()) == [
+        None,
+        {"id": "a", "status": "ready"},
+        {"id": "a", "told": True},
+    ]
