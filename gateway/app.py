@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
             written, _ = await seed_demo_clinic(runtime.fhir)
             log.info("embedded store was empty: loaded the demo clinic (%d resources)", written)
+        await runtime.start()
         try:
             yield
         finally:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None
     queue_licensure: bool = True
     query_planning: bool = True
+    max_subscriptions_per_connection: int = Field(default=20, ge=1)
+    max_connections: int = Field(default=5000, ge=1)
+    websocket_ping_interval: float = Field(default=15.0, gt=0)
     clinic_timezone: str = "UTC"
 
     @field_validator(

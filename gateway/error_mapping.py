@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gateway.changes import SubscriberFellBehind
 from gateway.errors import (
     BadUserInputError,
     ForbiddenError,
@@ -32,6 +33,12 @@ def gateway_error(exc: BaseException) -> GatewayError | None:
         return exc
     if isinstance(exc, FhirError):
         return from_fhir(exc)
+    if isinstance(exc, SubscriberFellBehind):
+        # Over WebSocket the connection closes with 1013; an HTTP stream ends with this.
+        return ThrottledError(
+            "The subscription fell behind the changes and was ended: subscribe again",
+            retry_after=1,
+        )
     return None
 
 

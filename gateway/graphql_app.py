@@ -1,9 +1,12 @@
 """The /graphql endpoint: Strawberry's ASGI app as GraphQL-over-HTTP clients expect it (media
-type, JSON refusals, persisted queries), with a per-request context and a body limit."""
+type, JSON refusals, persisted queries), with a per-request context and a body limit; and
+subscriptions over graphql-transport-ws, multipart HTTP and graphql-sse."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncGenerator, Mapping
+from datetime import timedelta
+from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -14,15 +17,24 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types import ExecutionResult
+from strawberry.subscriptions import (
+    GRAPHQL_SSE_PROTOCOL,
+    GRAPHQL_TRANSPORT_WS_PROTOCOL,
+    MULTIPART_SUBSCRIPTION_PROTOCOL,
+)
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET, UnsetType
 
-from gateway.auth import Access, caller_of
-from gateway.errors import BadRequestError, GatewayError, UnauthenticatedError
+from gateway.auth import Access, Caller, caller_of
+from gateway.errors import BadRequestError, GatewayError, ThrottledError, UnauthenticatedError
 from gateway.graphiql_page import graphiql_page
 from gateway.http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, read_request, response_media_type
+from gateway.limits import CONNECTION_INIT_TIMEOUT_S, FULL_RETRY_AFTER_S
+from gateway.live_connections import LiveConnections
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
 from gateway.refusals import RequestRefused, refusal
@@ -30,6 +42,7 @@ from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
 from gateway.schema.error_shaping import shape_error
+from gateway.subscription_socket import FELL_BEHIND, SubscriptionSocket
 
 SPEC_CONTENT_TYPE = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
 # GET parameters that make a request an operation (otherwise a browser's GET gets GraphiQL).
@@ -39,17 +52,40 @@ OPERATION_PARAMETERS = frozenset({"query", "extensions", "documentId"})
 class GatewayGraphQL(GraphQL[Context, None]):
     """Builds a fresh Context, with fresh loaders, for every request; answers in the media type
     the client accepts; runs persisted and trusted documents; refuses unusable requests as
-    BAD_REQUEST GraphQL errors."""
+    BAD_REQUEST GraphQL errors. Subscriptions: graphql-transport-ws (the legacy graphql-ws
+    protocol is not offered), multipart HTTP (Apollo Client) and graphql-sse; WebSocket origins
+    are those of GATEWAY_CORS_ORIGINS (and the gateway's own)."""
+
+    graphql_transport_ws_handler_class = SubscriptionSocket
 
     def __init__(self, runtime: Runtime) -> None:
         settings = runtime.settings
         # GET is allowed for queries everywhere; production limits it to persisted ones below.
         super().__init__(
-            build_schema(settings), graphql_ide=None if settings.production else "graphiql"
+            build_schema(settings),
+            graphql_ide=None if settings.production else "graphiql",
+            subscription_protocols=(
+                GRAPHQL_TRANSPORT_WS_PROTOCOL,
+                MULTIPART_SUBSCRIPTION_PROTOCOL,
+                GRAPHQL_SSE_PROTOCOL,
+            ),
+            connection_init_wait_timeout=timedelta(seconds=CONNECTION_INIT_TIMEOUT_S),
+            # SubscriptionSocket counts them itself, refusing with QUERY_TOO_COMPLEX.
+            max_subscriptions_per_connection=None,
+            allowed_origins=sorted(settings.cors_origins),
         )
+        self.runtime = runtime
         self._runtime = runtime
+        self.connections = LiveConnections(settings.max_connections)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            if self.connections.full:
+                await _turn_away(WebSocket(scope, receive, send))
+                return
+            with self.connections.held():
+                await super().__call__(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -98,7 +134,97 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequest:
         body = await request.get_body() if request.method == "POST" else b""
-        return read_request(request.method, request.content_type, body, request.query_params)
+        data = read_request(request.method, request.content_type, body, request.query_params)
+        stream = self._get_stream_transport_from_headers(request.headers)
+        if stream is not None:
+            data.protocol = stream.protocol
+        return data
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        if (
+            isinstance(request_data, list)
+            or self._get_stream_transport(request_data.protocol) is None
+        ):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        # A subscription over HTTP (multipart or graphql-sse): the same checks as any request.
+        self._require_caller(request)
+        try:
+            document = await self._runtime.documents.resolve(
+                request_data.query,
+                request_data.extensions,
+                getattr(request_data, "document_id", None),
+            )
+        except GatewayError as exc:
+            error = GraphQLError(exc.message, extensions=exc.graphql_extensions())
+            return ExecutionResult(data=None, errors=[error])
+        if self.connections.full:
+            retry = FULL_RETRY_AFTER_S
+            raise RequestRefused(
+                ThrottledError(
+                    "This process holds all the subscriptions it may", retry_after=retry
+                ),
+                503,
+                {"Retry-After": str(retry)},
+            )
+        request_data.query = document.query
+        stream = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if not isinstance(stream, SubscriptionExecutionResult):
+            return stream
+        return cast(SubscriptionExecutionResult, self._held(stream))
+
+    async def _held(self, stream: SubscriptionExecutionResult) -> AsyncGenerator[Any, None]:
+        with self.connections.held():
+            async for result in stream:
+                yield result
+
+    def _require_caller(self, request: Request) -> None:
+        if self._runtime.authenticator.enabled and caller_of(request.scope).anonymous:
+            # Authentication lets a browser's page GET through without a token; an operation
+            # named by hash or id in such a GET is still an operation and needs one.
+            raise RequestRefused(
+                UnauthenticatedError("A bearer token is required", reason="missing"),
+                401,
+                {"WWW-Authenticate": "Bearer"},
+            )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticates a WebSocket: the connection_init payload's Authorization, else the
+        upgrade request's (checked by Authentication); any failure closes it with 4403."""
+        runtime = self._runtime
+        authorization = _authorization(context.connection_params or {})
+        if authorization is not None:
+            try:
+                caller = await runtime.authenticator.authenticate(authorization)
+            except GatewayError:
+                raise ConnectionRejectionError from None
+            context.access = self._access(caller)
+            if runtime.settings.effective_fhir_auth == "passthrough":
+                context.fhir = runtime.fhir.as_caller(authorization)
+                context.loaders = Loaders.create(context.fhir)
+        elif runtime.authenticator.enabled and context.access.caller.anonymous:
+            raise ConnectionRejectionError
+        return cast(UnsetType, UNSET)
+
+    def _access(self, caller: Caller) -> Access:
+        runtime = self._runtime
+        return Access(
+            caller=caller,
+            require_scopes=runtime.settings.auth_require_scopes,
+            authenticated=runtime.authenticator.enabled,
+            base_url=runtime.fhir.base_url,
+        )
 
     async def execute_single(
         self,
@@ -109,14 +235,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        if self._runtime.authenticator.enabled and caller_of(request.scope).anonymous:
-            # Authentication lets a browser's page GET through without a token; an operation
-            # named by hash or id in such a GET is still an operation and needs one.
-            raise RequestRefused(
-                UnauthenticatedError("A bearer token is required", reason="missing"),
-                401,
-                {"WWW-Authenticate": "Bearer"},
-            )
+        self._require_caller(request)
         document_id = getattr(request_data, "document_id", None)
         try:
             document = await self._runtime.documents.resolve(
@@ -192,12 +311,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = self._runtime
-        access = Access(
-            caller=caller_of(request.scope),
-            require_scopes=runtime.settings.auth_require_scopes,
-            authenticated=runtime.authenticator.enabled,
-            base_url=runtime.fhir.base_url,
-        )
+        access = self._access(caller_of(request.scope))
         fhir = runtime.fhir
         if runtime.settings.effective_fhir_auth == "passthrough":
             # A view per request: one caller's token can never reach another's requests.
@@ -211,7 +325,25 @@ class GatewayGraphQL(GraphQL[Context, None]):
             rules=runtime.rules,
             access=access,
             metrics=runtime.metrics,
+            changes=runtime.changes,
         )
+
+
+def _authorization(params: Mapping[str, object]) -> str | None:
+    """The Authorization entry of a connection_init payload, whatever its case."""
+    for key, value in params.items():
+        if key.lower() == "authorization":
+            return value if isinstance(value, str) else ""
+    return None
+
+
+async def _turn_away(websocket: WebSocket) -> None:
+    """A full process closes a new WebSocket with 1013 (try again later), after accepting it
+    so that the client sees the code rather than a failed handshake."""
+    offered = websocket.scope.get("subprotocols") or []
+    chosen = GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None
+    await websocket.accept(subprotocol=chosen)
+    await websocket.close(FELL_BEHIND, "This process holds all the connections it may")
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

@@ -4,7 +4,8 @@ Schema descriptions that state a bound are built from these names, so the contra
 code cannot disagree. Bounds an operator tunes are Settings instead (gateway/config.py):
 GATEWAY_MAX_DEPTH, GATEWAY_MAX_ALIASES and GATEWAY_MAX_TOKENS (the cost of one query),
 GATEWAY_MAX_BODY_BYTES (a /graphql request body), GATEWAY_UPSTREAM_*_TIMEOUT and
-GATEWAY_UPSTREAM_MAX_CONNECTIONS (requests to the FHIR server). The embedded store's bounds
+GATEWAY_UPSTREAM_MAX_CONNECTIONS (requests to the FHIR server), GATEWAY_MAX_CONNECTIONS and
+GATEWAY_MAX_SUBSCRIPTIONS_PER_CONNECTION (live subscriptions). The embedded store's bounds
 as a FHIR server (its _count ceiling, parameters per search, batch entries, request bodies)
 are that server's own policy and stay with it in gateway/store/.
 """
@@ -57,3 +58,12 @@ DEFAULT_RETRY_PAUSE_S: Final = 0.25
 # all land within N attempts; a short random pause keeps retries from colliding again.
 NOTE_ATTEMPTS: Final = 5
 NOTE_RETRY_PAUSE_S: Final = 0.02
+
+# Live subscriptions: changes buffered per subscriber before it counts as fallen behind (its
+# connection is closed with 1013 rather than memory growing), and the Tasks whose last version
+# the change hub keeps. WebSocket keep-alive: GATEWAY_WEBSOCKET_PING_INTERVAL.
+SUBSCRIBER_BUFFER: Final = 256
+CHANGES_REMEMBERED: Final = 10_000
+# A WebSocket's connection_init must come within this; Retry-After of a process that is full.
+CONNECTION_INIT_TIMEOUT_S: Final = 10.0
+FULL_RETRY_AFTER_S: Final = 5

@@ -11,10 +11,12 @@ from redis.asyncio import Redis
 from starlette.types import ASGIApp
 
 from gateway.auth import Authenticator
+from gateway.changes import ChangeHub, StoreFeed
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import ClientCredentialsAuth, FhirClient
 from gateway.http import PersistedQueries
+from gateway.limits import CHANGES_REMEMBERED, SUBSCRIBER_BUFFER
 from gateway.metrics import Metrics
 from gateway.redis_connection import connect
 from gateway.server_profile import ServerProfileCache
@@ -48,6 +50,11 @@ class Runtime:
     redis: Redis | None = None
     # The gateway's own FHIR credentials; client_credentials holds a token client to close.
     fhir_auth: httpx2.Auth | None = None
+    # Task changes for subscriptions; on the embedded store fed by its change log.
+    changes: ChangeHub = field(
+        default_factory=lambda: ChangeHub(buffer=SUBSCRIBER_BUFFER, remember=CHANGES_REMEMBERED)
+    )
+    feed: StoreFeed | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -99,7 +106,15 @@ class Runtime:
             fhir_auth=fhir_auth,
         )
 
+    async def start(self) -> None:
+        """Start what runs in the background: the embedded store's change feed."""
+        if self.store is not None and self.feed is None:
+            self.feed = StoreFeed(self.store, self.changes)
+            await self.feed.start()
+
     async def aclose(self) -> None:
+        if self.feed is not None:
+            await self.feed.aclose()
         await self.http.aclose()
         await self.auth_http.aclose()
         if isinstance(self.fhir_auth, ClientCredentialsAuth):

@@ -2,6 +2,7 @@
 
 from gateway.auth.access import CHANGE, CREATE, LIST, READ, Access
 from gateway.auth.authenticator import Authenticator
+from gateway.auth.caller import Caller
 from gateway.auth.middleware import Authentication, caller_of
 
 __all__ = [
@@ -12,5 +13,6 @@ __all__ = [
     "Access",
     "Authentication",
     "Authenticator",
+    "Caller",
     "caller_of",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.caller import ANONYMOUS, Caller
@@ -28,6 +29,9 @@ class Authentication:
     With ``page_is_public``, a browser's GET for the GraphiQL page needs no token: the page
     holds no data, and every operation it sends carries one. Without ``patients_allowed``, a
     patient-facing token is FORBIDDEN (an API that cannot keep it inside its compartment).
+    A WebSocket upgrade may come without a token (browsers cannot send one): the app then
+    authenticates the connection_init payload; a token it does carry that fails closes the
+    socket with 4403 (behaviour.md).
     """
 
     def __init__(
@@ -50,6 +54,9 @@ class Authentication:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send, headers.get("authorization"))
+            return
         try:
             caller = await self.authenticator.authenticate(headers.get("authorization"))
         except UnauthenticatedError as exc:
@@ -69,6 +76,23 @@ class Authentication:
             await refusal(refused, 403, self.metrics)(scope, receive, send)
             return
         scope.setdefault("state", {})[CALLER_KEY] = caller
+        await self.app(scope, receive, send)
+
+    async def _websocket(
+        self, scope: Scope, receive: Receive, send: Send, authorization: str | None
+    ) -> None:
+        if authorization is not None:
+            try:
+                caller = await self.authenticator.authenticate(authorization)
+            except GatewayError:
+                caller = None
+            if caller is None or (caller.patient is not None and not self.patients_allowed):
+                websocket = WebSocket(scope, receive, send)
+                offered = scope.get("subprotocols") or []
+                await websocket.accept(subprotocol=offered[0] if offered else None)
+                await websocket.close(4403, "Forbidden")
+                return
+            scope.setdefault("state", {})[CALLER_KEY] = caller
         await self.app(scope, receive, send)
 
     def _is_page(self, scope: Scope) -> bool:

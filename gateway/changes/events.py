@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 ChangeKind = Literal["CREATED", "UPDATED", "DELETED"]
@@ -65,3 +65,22 @@ class TaskChangeEvent:
             observed_at=datetime.fromisoformat(str(data.get("observedAt"))),
             previous=previous,
         )
+
+
+def written_event(task: dict[str, Any], previous: dict[str, Any] | None) -> TaskChangeEvent:
+    """The event for a Task version the gateway wrote itself (``previous`` None: created)."""
+    found = task.get("meta")
+    meta: dict[str, Any] = found if isinstance(found, dict) else {}
+    version, updated = meta.get("versionId"), meta.get("lastUpdated")
+    try:
+        observed = datetime.fromisoformat(updated) if isinstance(updated, str) else None
+    except ValueError:
+        observed = None
+    return TaskChangeEvent(
+        task_id=str(task.get("id")),
+        version_id=version if isinstance(version, str) else None,
+        kind="CREATED" if previous is None else "UPDATED",
+        task=task,
+        observed_at=observed or datetime.now(UTC),
+        previous=previous,
+    )

@@ -14,8 +14,7 @@ from gateway.changes.events import TaskChangeEvent
 from gateway.changes.hub import ChangeHub
 
 if TYPE_CHECKING:
-    from gateway.store import FhirStore
-    from gateway.store.change_log import ChangeReader, StoredChange
+    from gateway.store import ChangeReader, FhirStore, StoredChange
 
 log = logging.getLogger("gateway.changes")
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import strawberry
 
 from gateway.auth import Access
+from gateway.changes import ChangeHub
 from gateway.config import Settings
 from gateway.cursors import CursorCodec
 from gateway.fhir import FhirClient
@@ -28,6 +30,9 @@ class Context:
     rules: WorkflowRules
     access: Access
     metrics: Metrics
+    changes: ChangeHub
+    # A WebSocket's connection_init payload (graphql-transport-ws sets it); None over HTTP.
+    connection_params: dict[str, Any] | None = None
 
 
 Info = strawberry.Info[Context, None]

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Final, TypeVar
 import strawberry
 
 from gateway.auth import CHANGE, CREATE
+from gateway.changes import written_event
 from gateway.errors import BadUserInputError
 from gateway.fhir import AUTHOR_TYPES, OWNER_TYPES, REQUESTER_TYPES, Ref, Resource
 from gateway.limits import NOTE_ATTEMPTS
@@ -190,11 +191,17 @@ def _writer(info: Info) -> TaskWriter:
     async def atomic() -> bool:
         return (await ctx.profiles.get(ctx.fhir)).atomic_transactions
 
+    def written(task: Resource, previous: Resource | None) -> None:
+        # The hub drops this when the server's poller reports the same version again.
+        ctx.changes.publish(written_event(task, previous))
+
     trail = AuditTrail(
         ctx.fhir,
         actor=_actor(info) if ctx.settings.audit == "provenance" else None,
         atomic=atomic,
         failed=ctx.metrics.count_audit_failure,
+        # The embedded store's change feed reports every write, in commit order, by itself.
+        written=None if ctx.settings.embedded else written,
     )
     return TaskWriter(
         ctx.fhir, ctx.rules, ctx.loaders.resource_by_ref.load_many, guard=guard, trail=trail

@@ -8,8 +8,7 @@ from typing import Annotated
 import strawberry
 
 from gateway.auth import LIST, READ
-from gateway.errors import BadUserInputError, NotFoundError
-from gateway.fhir import Ref, try_parse_reference
+from gateway.fhir import Ref
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gateway.schema.analytics import AnalyticsQueries
 from gateway.schema.arguments import argument_id, argument_ref
@@ -19,6 +18,7 @@ from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
 from gateway.schema.licensure_screen import PATIENT_INCLUDE, licensure_screen
 from gateway.schema.paging import check_first
+from gateway.schema.queue_owner import callers_practitioner, practitioner_and_roles
 from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
 from gateway.schema.task_lists import list_tasks, read_page
@@ -26,24 +26,6 @@ from gateway.schema.viewer import CallerQueries
 from gateway.schema.work_queue import queue_segments, role_tokens
 
 _PAGE_SIZE = f"Page size, 1..{MAX_PAGE_SIZE}."
-
-
-async def _callers_practitioner(info: Info) -> str:
-    """Whose queue ``taskQueue`` reads without ``practitioner``: the caller's (behaviour.md)."""
-    caller = info.context.access.acting_as("practitioner")
-    if caller.type == "Practitioner":
-        return caller.id
-    if caller.type == "PractitionerRole":
-        role = await info.context.loaders.resource_by_ref.load(caller)
-        practitioner = (role or {}).get("practitioner")
-        text = practitioner.get("reference") if isinstance(practitioner, dict) else None
-        ref = try_parse_reference(text, base_url=info.context.fhir.base_url)
-        if ref is not None and ref.type == "Practitioner":
-            return ref.id
-    raise BadUserInputError(
-        "practitioner: the caller is not a practitioner, so name whose queue to read",
-        argument="practitioner",
-    )
 
 
 @strawberry.type(description="Reads: Tasks, the work queue, and any FHIR resource by reference.")
@@ -125,24 +107,13 @@ class Query(CallerQueries, AnalyticsQueries):
         ctx = info.context
         ctx.access.require("Task", LIST)
         if practitioner is None:
-            practitioner_id = await _callers_practitioner(info)
+            practitioner_id = await callers_practitioner(info)
         else:
             practitioner_id = argument_id(str(practitioner), "practitioner")
         profile = await ctx.profiles.get(ctx.fhir)
         profile.require("due-date", "taskQueue")
-        roles = await ctx.fhir.search_all(
-            "PractitionerRole",
-            [
-                ("practitioner", f"Practitioner/{practitioner_id}"),
-                ("active:not", "false"),
-                ("_include", "PractitionerRole:practitioner"),
-            ],
-        )
-        ctx.loaders.resource_by_ref.prime_resources(roles.included)
-        person = await ctx.loaders.resource_by_ref.load(Ref("Practitioner", practitioner_id))
-        if person is None:
-            raise NotFoundError("No such Practitioner")
-        tokens = role_tokens(roles.matches)
+        person, roles = await practitioner_and_roles(info, practitioner_id)
+        tokens = role_tokens(roles)
         if not tokens:
             return TaskConnection.empty()
         segments = queue_segments(tokens, profile)

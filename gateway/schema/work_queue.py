@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.fhir import Resource
+from gateway.schema.change_filter import coding_matches
 from gateway.schema.inputs import CodingInput
 from gateway.schema.task_filter import Params, token
 from gateway.server_profile import ServerProfile
@@ -17,23 +18,33 @@ _PRIORITY_BUCKETS: list[Params] = [
 ]
 
 
-def role_tokens(roles: list[Resource]) -> list[str]:
-    """'system|code' of every code and specialty of the given PractitionerRoles."""
-    tokens: set[str] = set()
+def role_codings(roles: list[Resource]) -> list[CodingInput]:
+    """Every code and specialty of the given PractitionerRoles, once each."""
+    codings: dict[tuple[str | None, str], CodingInput] = {}
     for role in roles:
         for concept in [*(role.get("code") or []), *(role.get("specialty") or [])]:
             for coding in (concept or {}).get("coding") or []:
                 code = coding.get("code") if isinstance(coding, dict) else None
                 if isinstance(code, str) and code:
                     system = coding.get("system")
-                    tokens.add(
-                        token(
-                            CodingInput(
-                                system=system if isinstance(system, str) else None, code=code
-                            )
-                        )
-                    )
-    return sorted(tokens)
+                    key = (system if isinstance(system, str) else None, code)
+                    codings[key] = CodingInput(system=key[0], code=code)
+    return list(codings.values())
+
+
+def role_tokens(roles: list[Resource]) -> list[str]:
+    """'system|code' of every code and specialty of the given PractitionerRoles."""
+    return sorted({token(coding) for coding in role_codings(roles)})
+
+
+def in_queue(task: Resource, codings: list[CodingInput]) -> bool:
+    """Whether a Task version is in the queue of roles with these codings, by the rules the
+    queue's searches (``queue_segments``) state to the FHIR server: an open status, no owner,
+    a performerType the roles match."""
+    if task.get("status") not in QUEUE_STATUSES.split(",") or task.get("owner") is not None:
+        return False
+    performer = task.get("performerType")
+    return any(coding_matches(performer, c.system, c.code) for c in codings)
 
 
 def queue_segments(tokens: list[str], profile: ServerProfile) -> list[Params]:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.store.group_commit import GroupCommit
 from gateway.store import change_log
+from gateway.store.group_commit import GroupCommit
 from gateway.store.search_params import SORT_TABLES, indexed_params, indexed_types, sort_columns
 
 SCHEMA_VERSION = 6

@@ -97,7 +97,9 @@ class AuditTrail:
     Where the server's transactions are atomic, both go in one transaction Bundle, so there
     is never one without the other. Elsewhere the Task goes first: its change stands even
     when the Provenance then fails, which is logged (without PHI) and counted.
-    ``actor`` None: auditing is off, and the Task is written alone.
+    ``actor`` None: auditing is off, and the Task is written alone. ``written`` hears of every
+    Task version once it stands, with the version it replaced (subscriptions on servers that
+    have no change feed of their own).
     """
 
     def __init__(
@@ -108,14 +110,30 @@ class AuditTrail:
         clock: Callable[[], str] = utc_now,
         atomic: Callable[[], Awaitable[bool]] | None = None,
         failed: Callable[[], None] | None = None,
+        written: Callable[[Resource, Resource | None], None] | None = None,
     ) -> None:
         self._fhir = fhir
+        self._written = written
         self._actor = actor
         self._clock = clock
         self._atomic = atomic
         self._failed = failed
 
     async def create(self, task: Resource) -> Resource:
+        return self._announce(await self._create(task), None)
+
+    async def update(self, task: Resource, *, if_match: str, previous: Resource) -> Resource:
+        """PUT ``task`` only while ``if_match`` is current (FhirConflictError otherwise)."""
+        return self._announce(
+            await self._update(task, if_match=if_match, previous=previous), previous
+        )
+
+    def _announce(self, written: Resource, previous: Resource | None) -> Resource:
+        if self._written is not None:
+            self._written(written, previous)
+        return written
+
+    async def _create(self, task: Resource) -> Resource:
         if self._actor is None:
             return await self._fhir.create(task)
         if await self._is_atomic():
@@ -125,8 +143,7 @@ class AuditTrail:
         await self._record(written, "CREATE", None)
         return written
 
-    async def update(self, task: Resource, *, if_match: str, previous: Resource) -> Resource:
-        """PUT ``task`` only while ``if_match`` is current (FhirConflictError otherwise)."""
+    async def _update(self, task: Resource, *, if_match: str, previous: Resource) -> Resource:
         if self._actor is None:
             return await self._fhir.update(task, if_match=if_match)
         if await self._is_atomic():

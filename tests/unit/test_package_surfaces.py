@@ -14,7 +14,7 @@ from gateway.fhir import TASK_STATUSES
 from gateway.workflow.statuses import INITIAL_STATUSES
 
 GATEWAY = Path(gateway.workflow.__file__).parent.parent
-FACADES = ["fhir", "workflow", "writes", "store", "auth", "http", "routing"]
+FACADES = ["fhir", "workflow", "writes", "store", "auth", "http", "routing", "changes"]
 
 
 def test_workflow_surface_is_pinned() -> None:
