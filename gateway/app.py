@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from gateway.auth import Authentication
@@ -36,7 +36,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     graphql = BodyLimit(GatewayGraphQL(runtime), runtime.settings.max_body_bytes, runtime.metrics)
     # Every method reaches the GraphQL app, which refuses the others as a JSON GraphQL error.
-    routes.append(Route("/graphql", _guarded(graphql, runtime, page=True)))
+    endpoint = _guarded(graphql, runtime, page=True)
+    routes.append(Route("/graphql", endpoint))
+    routes.append(WebSocketRoute("/graphql", endpoint))
     if not runtime.settings.production:
         # GraphiQL's scripts hold no data: like its page, they need no token.
         routes.append(Mount(ASSETS_PATH, app=graphiql_assets()))

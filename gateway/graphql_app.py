@@ -34,7 +34,6 @@ from gateway.errors import BadRequestError, GatewayError, ThrottledError, Unauth
 from gateway.graphiql_page import graphiql_page
 from gateway.http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, read_request, response_media_type
 from gateway.limits import CONNECTION_INIT_TIMEOUT_S, FULL_RETRY_AFTER_S
-from gateway.live_connections import LiveConnections
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
 from gateway.refusals import RequestRefused, refusal
@@ -76,7 +75,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         )
         self.runtime = runtime
         self._runtime = runtime
-        self.connections = LiveConnections(settings.max_connections)
+        self.connections = runtime.connections
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -6,7 +6,9 @@ route names, FHIR operation kinds, status codes and the gateway's error codes.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,6 +16,19 @@ from starlette.responses import Response
 
 class Metrics:
     """One registry per app, so several apps in one process (tests) never collide."""
+
+    def watch_live(self, subscriptions: Callable[[], int], connections: Callable[[], int]) -> None:
+        """Report the live subscriptions and connections as they are at each scrape."""
+        Gauge(
+            "gateway_live_subscriptions",
+            "Subscriptions now reading Task changes",
+            registry=self.registry,
+        ).set_function(subscriptions)
+        Gauge(
+            "gateway_live_connections",
+            "WebSockets and HTTP subscription streams now open",
+            registry=self.registry,
+        ).set_function(connections)
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()

@@ -17,6 +17,7 @@ from gateway.cursors import CursorCodec
 from gateway.fhir import ClientCredentialsAuth, FhirClient
 from gateway.http import PersistedQueries
 from gateway.limits import CHANGES_REMEMBERED, SUBSCRIBER_BUFFER
+from gateway.live_connections import LiveConnections
 from gateway.metrics import Metrics
 from gateway.redis_connection import connect
 from gateway.server_profile import ServerProfileCache
@@ -55,6 +56,13 @@ class Runtime:
         default_factory=lambda: ChangeHub(buffer=SUBSCRIBER_BUFFER, remember=CHANGES_REMEMBERED)
     )
     feed: StoreFeed | None = None
+    connections: LiveConnections = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.connections = LiveConnections(self.settings.max_connections)
+        self.metrics.watch_live(
+            lambda: self.changes.subscriber_count, lambda: self.connections.count
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
