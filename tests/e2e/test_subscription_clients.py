@@ -1,0 +1,122 @@
+"""Real subscription clients against gateway processes: `graphql-ws` over WebSocket, Apollo
+Client's multipart subscriptions and `graphql-sse` over HTTP; every kind of write to the
+embedded store reaches them once, in order, also a write made by another process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.node_clients import node_client, printed, wait_for_subscriptions
+from tests.serve import gateway_process
+
+CHANGED = "subscription { taskChanged { kind taskId versionId task { status } } }"
+CREATE = "mutation { createTask(input: {status: REQUESTED}) { id versionId } }"
+
+
+def _create(url: str) -> dict[str, Any]:
+    body = httpx.post(f"{url}/graphql", json={"query": CREATE}, timeout=30.0).json()
+    assert "errors" not in body, body
+    created: dict[str, Any] = body["data"]["createTask"]
+    return created
+
+
+def _ws(url: str) -> str:
+    return url.replace("http://", "ws://") + "/graphql"
+
+
+@pytest.fixture
+def gateway_url() -> Iterator[str]:
+    with gateway_process({}) as url:
+        yield url
+
+
+def test_graphql_ws_receives_every_kind_of_write_once_in_order(gateway_url: str) -> None:
+    url = gateway_url
+    with node_client("subscribe_ws.mjs", _ws(url), CHANGED, "null", "5") as client:
+        wait_for_subscriptions(url, 1)
+        created = _create(url)  # a mutation
+        task = {"resourceType": "Task", "id": "raw", "status": "ready", "intent": "order"}
+        assert httpx.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 201
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "transaction",
+            "entry": [
+                {
+                    "resource": {**task, "status": "in-progress"},
+                    "request": {"method": "PUT", "url": "Task/raw"},
+                },
+                {
+                    "resource": {"resourceType": "Patient", "id": "p"},
+                    "request": {"method": "PUT", "url": "Patient/p"},
+                },
+            ],
+        }
+        assert httpx.post(f"{url}/fhir/R4/", json=bundle).status_code == 200
+        assert httpx.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 200  # new version
+        assert httpx.delete(f"{url}/fhir/R4/Task/raw").status_code == 204
+        lines = printed(client)
+    events = [line["payload"]["data"]["taskChanged"] for line in lines if "payload" in line]
+    assert [(e["taskId"], e["versionId"], e["kind"], e["task"]) for e in events] == [
+        (created["id"], "1", "CREATED", {"status": "REQUESTED"}),
+        ("raw", "1", "CREATED", {"status": "READY"}),
+        ("raw", "2", "UPDATED", {"status": "IN_PROGRESS"}),
+        ("raw", "3", "UPDATED", {"status": "READY"}),
+        ("raw", "4", "DELETED", None),
+    ]
+
+
+def test_a_write_through_one_process_reaches_a_subscriber_on_the_other(tmp_path: Path) -> None:
+    settings = {"GATEWAY_STORE_PATH": str(tmp_path / "fhir.sqlite3")}
+    with gateway_process(settings) as listening, gateway_process(settings) as writing:
+        with node_client("subscribe_ws.mjs", _ws(listening), CHANGED, "null", "1") as client:
+            wait_for_subscriptions(listening, 1)
+            created = _create(writing)
+            lines = printed(client)
+    events = [line["payload"]["data"]["taskChanged"] for line in lines if "payload" in line]
+    assert events == [
+        {
+            "kind": "CREATED",
+            "taskId": created["id"],
+            "versionId": "1",
+            "task": {"status": "REQUESTED"},
+        }
+    ]
+
+
+def test_apollo_client_receives_changes_as_multipart_subscriptions(gateway_url: str) -> None:
+    url = gateway_url
+    query = "subscription Changes { taskChanged { kind taskId versionId } }"
+    with node_client("apollo_subscribe.mjs", f"{url}/graphql", query, "1") as client:
+        wait_for_subscriptions(url, 1)
+        created = _create(url)
+        lines = printed(client)
+    assert lines == [
+        {
+            "data": {
+                "taskChanged": {
+                    "__typename": "TaskChange",
+                    "kind": "CREATED",
+                    "taskId": created["id"],
+                    "versionId": "1",
+                }
+            },
+            "error": None,
+        }
+    ]
+
+
+def test_graphql_sse_receives_changes(gateway_url: str) -> None:
+    url = gateway_url
+    query = "subscription { taskChanged { kind taskId } }"
+    with node_client("subscribe_sse.mjs", f"{url}/graphql", query, "1") as client:
+        wait_for_subscriptions(url, 1)
+        created = _create(url)
+        lines = printed(client)
+    assert lines == [
+        {"payload": {"data": {"taskChanged": {"kind": "CREATED", "taskId": created["id"]}}}}
+    ]
