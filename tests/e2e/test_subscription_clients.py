@@ -72,11 +72,14 @@ def test_graphql_ws_receives_every_kind_of_write_once_in_order(gateway_url: str)
 
 def test_a_write_through_one_process_reaches_a_subscriber_on_the_other(tmp_path: Path) -> None:
     settings = {"GATEWAY_STORE_PATH": str(tmp_path / "fhir.sqlite3")}
-    with gateway_process(settings) as listening, gateway_process(settings) as writing:
-        with node_client("subscribe_ws.mjs", _ws(listening), CHANGED, "null", "1") as client:
-            wait_for_subscriptions(listening, 1)
-            created = _create(writing)
-            lines = printed(client)
+    with (
+        gateway_process(settings) as listening,
+        gateway_process(settings) as writing,
+        node_client("subscribe_ws.mjs", _ws(listening), CHANGED, "null", "1") as client,
+    ):
+        wait_for_subscriptions(listening, 1)
+        created = _create(writing)
+        lines = printed(client)
     events = [line["payload"]["data"]["taskChanged"] for line in lines if "payload" in line]
     assert events == [
         {
