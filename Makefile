@@ -74,6 +74,7 @@ bench: $(STAMP) $(NODE_STAMP)
 	$(PY) bench/medplum_compare.py
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/store_scale.py
+	$(PY) bench/subscriptions_bench.py
 
 clean:
 	rm -rf $(VENV) $(PEER)/node_modules $(CLIENTS)/node_modules .mypy_cache .pytest_cache .ruff_cache

@@ -205,6 +205,11 @@ class Loaders:
     resource_by_ref: ResourceByRefLoader
     children_by_parent: ChildrenByParentLoader
 
+    def clear(self) -> None:
+        """Forget everything loaded (a subscription does between changes)."""
+        self.resource_by_ref.clear_all()
+        self.children_by_parent.clear_all()
+
     @classmethod
     def create(cls, fhir: FhirClient) -> Loaders:
         resources = ResourceByRefLoader(fhir)

@@ -19,7 +19,6 @@ from gateway.auth import LIST
 from gateway.changes import TaskChangeEvent
 from gateway.errors import UnauthenticatedError
 from gateway.fhir import Resource, format_instant
-from gateway.loaders import Loaders
 from gateway.schema.arguments import argument_id
 from gateway.schema.change_filter import TaskChangeFilter, change_matcher
 from gateway.schema.context import Info
@@ -60,6 +59,20 @@ class TaskChange:
     def of(
         cls, event: TaskChangeEvent, task: Resource | None, in_queue: bool | None = None
     ) -> TaskChange:
+        """The change as delivered; one object serves every subscriber the hub hands the same
+        event to (it holds no caller's data: nested fields check access when resolved)."""
+        key = (event, task is not None, in_queue)
+        last = _LAST_BUILT.get("change")
+        if last is not None and last[0][0] is event and last[0][1:] == key[1:]:
+            return last[1]
+        built = cls._build(event, task, in_queue)
+        _LAST_BUILT["change"] = (key, built)
+        return built
+
+    @classmethod
+    def _build(
+        cls, event: TaskChangeEvent, task: Resource | None, in_queue: bool | None
+    ) -> TaskChange:
         return cls(
             kind=TaskChangeKind(event.kind),
             task_id=strawberry.ID(event.task_id),
@@ -68,6 +81,11 @@ class TaskChange:
             in_queue=in_queue,
             observed_at=DateTime(format_instant(event.observed_at)),
         )
+
+
+# All subscribers of a process see an event one after the other, so remembering the last
+# change built saves building the same Task for each of them.
+_LAST_BUILT: dict[str, tuple[tuple[TaskChangeEvent, bool, bool | None], TaskChange]] = {}
 
 
 def _expired() -> UnauthenticatedError:
@@ -90,9 +108,9 @@ async def _changes(info: Info) -> AsyncGenerator[TaskChangeEvent, None]:
                     event = await asyncio.wait_for(anext(subscriber), remaining)
                 except TimeoutError:
                     raise _expired() from None
-            # Each change is resolved with loaders of its own: nothing read for one change is
+            # Each change is resolved with empty loader caches: nothing read for one change is
             # served, stale, for a later one.
-            ctx.loaders = Loaders.create(ctx.fhir)
+            ctx.loaders.clear()
             yield event
 
 
