@@ -25,7 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import httpx2
 from websockets.asyncio.client import ClientConnection, connect
 
 SUBSCRIPTION = "subscription { taskChanged { kind taskId versionId } }"
@@ -64,8 +64,8 @@ def _gateway() -> Iterator[tuple[str, int]]:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + DEADLINE_S
         while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+            with contextlib.suppress(httpx2.HTTPError):
+                if httpx2.get(f"{url}/healthz", timeout=1.0).status_code == 200:
                     break
             time.sleep(0.1)
         yield url, process.pid
@@ -108,7 +108,7 @@ async def _subscribe(url: str, subscribers: Subscribers, stack: contextlib.Async
 
 
 async def _live(url: str) -> int:
-    async with httpx.AsyncClient(timeout=10.0) as client:
+    async with httpx2.AsyncClient(timeout=10.0) as client:
         metrics = (await client.get(f"{url}/metrics")).text
     found = re.search(r"^gateway_live_subscriptions (\S+)$", metrics, re.M)
     return int(float(found.group(1))) if found else 0
@@ -137,7 +137,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 async def main(count: int, rounds: int) -> None:
     with _gateway() as (url, pid):
-        async with httpx.AsyncClient(base_url=url, timeout=DEADLINE_S) as client:
+        async with httpx2.AsyncClient(base_url=url, timeout=DEADLINE_S) as client:
             await client.post("/graphql", json={"query": CREATE})  # warm up
             await asyncio.sleep(1.0)
             before = _rss_kib(pid)

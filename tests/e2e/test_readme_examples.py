@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from gateway.seed import seed_demo_clinic
 from tests.conftest import running_gateway, settings_for
@@ -56,7 +56,7 @@ async def test_readme_subscriptions_deliver_the_changes_they_describe() -> None:
     assert len(documents) == 2
     async with serving(settings_for("embedded")) as gateway:
         await seed_demo_clinic(gateway.runtime.fhir)
-        async with socket(gateway) as ws, httpx.AsyncClient(base_url=gateway.http) as client:
+        async with socket(gateway) as ws, httpx2.AsyncClient(base_url=gateway.http) as client:
             await ws.init()
             for index, document in enumerate(documents):
                 await ws.subscribe(str(index), document)

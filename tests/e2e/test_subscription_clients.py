@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
-from tests.e2e.node_clients import node_client, printed, wait_for_subscriptions
+from tests.node_clients import node_client, printed, wait_for_subscriptions
 from tests.serve import gateway_process
 
 CHANGED = "subscription { taskChanged { kind taskId versionId task { status } } }"
@@ -19,7 +19,7 @@ CREATE = "mutation { createTask(input: {status: REQUESTED}) { id versionId } }"
 
 
 def _create(url: str) -> dict[str, Any]:
-    body = httpx.post(f"{url}/graphql", json={"query": CREATE}, timeout=30.0).json()
+    body = httpx2.post(f"{url}/graphql", json={"query": CREATE}, timeout=30.0).json()
     assert "errors" not in body, body
     created: dict[str, Any] = body["data"]["createTask"]
     return created
@@ -41,7 +41,7 @@ def test_graphql_ws_receives_every_kind_of_write_once_in_order(gateway_url: str)
         wait_for_subscriptions(url, 1)
         created = _create(url)  # a mutation
         task = {"resourceType": "Task", "id": "raw", "status": "ready", "intent": "order"}
-        assert httpx.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 201
+        assert httpx2.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 201
         bundle = {
             "resourceType": "Bundle",
             "type": "transaction",
@@ -56,9 +56,9 @@ def test_graphql_ws_receives_every_kind_of_write_once_in_order(gateway_url: str)
                 },
             ],
         }
-        assert httpx.post(f"{url}/fhir/R4/", json=bundle).status_code == 200
-        assert httpx.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 200  # new version
-        assert httpx.delete(f"{url}/fhir/R4/Task/raw").status_code == 204
+        assert httpx2.post(f"{url}/fhir/R4/", json=bundle).status_code == 200
+        assert httpx2.put(f"{url}/fhir/R4/Task/raw", json=task).status_code == 200  # new version
+        assert httpx2.delete(f"{url}/fhir/R4/Task/raw").status_code == 204
         lines = printed(client)
     events = [line["payload"]["data"]["taskChanged"] for line in lines if "payload" in line]
     assert [(e["taskId"], e["versionId"], e["kind"], e["task"]) for e in events] == [

@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
+import httpx2
 from websockets.exceptions import InvalidStatus
 
 from gateway.changes import TaskChangeEvent
@@ -38,7 +38,7 @@ def _task(task_id: str, status: str, **elements: Any) -> dict[str, Any]:
 async def _put(gateway: LiveGateway, resource: dict[str, Any]) -> None:
     """A write straight through the embedded store's FHIR API."""
     url = f"{gateway.http}/fhir/R4/{resource['resourceType']}/{resource['id']}"
-    async with httpx.AsyncClient(timeout=DEADLINE_S) as client:
+    async with httpx2.AsyncClient(timeout=DEADLINE_S) as client:
         response = await client.put(url, json=resource)
     assert response.status_code in (200, 201), response.text
 
