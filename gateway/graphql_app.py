@@ -10,7 +10,8 @@ from typing import Any, cast
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, GraphQLSyntaxError, get_operation_ast, parse
+from graphql import OperationType as AstOperation
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
@@ -176,6 +177,13 @@ class GatewayGraphQL(GraphQL[Context, None]):
                 {"Retry-After": str(retry)},
             )
         request_data.query = document.query
+        if not _is_subscription(document.query, request_data.operation_name):
+            # urql and others list text/event-stream and multipart/mixed in every Accept; a
+            # query or mutation still gets one JSON answer, which every such client reads.
+            request_data.protocol = "http"
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
         stream = await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )
@@ -398,3 +406,13 @@ class BodyLimit:
             headers["Content-Type"] = SPEC_CONTENT_TYPE
         response = refusal(error, 413, self.metrics, headers)
         await response(scope, receive, send)
+
+
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a subscription; a document that does not parse is not
+    (the ordinary path reports its syntax error)."""
+    try:
+        operation = get_operation_ast(parse(query), operation_name)
+    except GraphQLSyntaxError:
+        return False
+    return operation is not None and operation.operation == AstOperation.SUBSCRIPTION
