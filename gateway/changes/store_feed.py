@@ -50,6 +50,7 @@ class StoreFeed:
         self._position = 0
         self._woken = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def start(self) -> None:
         reader = self._store.change_reader()
@@ -58,12 +59,15 @@ class StoreFeed:
         loop = asyncio.get_running_loop()
 
         def wake() -> None:
-            loop.call_soon_threadsafe(self._woken.set)
+            # After aclose the loop may be gone; the commit itself has happened either way.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._woken.set)
 
         self._store.on_commit(wake)
         self._task = asyncio.create_task(self._run(), name="store change feed")
 
     async def aclose(self) -> None:
+        self._closing = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -72,10 +76,13 @@ class StoreFeed:
             self._reader.close()
 
     async def _run(self) -> None:
-        while True:
+        # The flag as well as the cancellation: on Python 3.11, wait_for can swallow a
+        # cancellation that arrives as its wait ends, and the loop would never stop.
+        while not self._closing:
             woken = False
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._woken.wait()
                 woken = True
             self._woken.clear()
             try:

@@ -105,7 +105,10 @@ async def _changes(info: Info) -> AsyncGenerator[TaskChangeEvent, None]:
                 if remaining <= 0:
                     raise _expired()
                 try:
-                    event = await asyncio.wait_for(anext(subscriber), remaining)
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+                    # cancellation of a subscription that ends as a change arrives.
+                    async with asyncio.timeout(remaining):
+                        event = await anext(subscriber)
                 except TimeoutError:
                     raise _expired() from None
             # Each change is resolved with empty loader caches: nothing read for one change is
