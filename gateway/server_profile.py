@@ -37,6 +37,9 @@ class ServerProfile:
     # (0: no :iterate). Past them a server stops with a warning or refuses the search.
     iterate_rounds: int = 0
     chained_search: bool = False  # Task?patient.address-state=CA, one level deep
+    # Task/_history?_since= lists every Task version since an instant, deletes included: the
+    # change poller reads it (else it searches by _lastUpdated, which shows no deletes).
+    type_history: bool = False
     # Facts the contract suite checks, so that tests branch on them too; the gateway copes
     # either way.
     capability_statement: bool = True  # /metadata is a CapabilityStatement
@@ -117,6 +120,7 @@ MEDPLUM = ServerProfile(
 # HAPI FHIR's JPA server as documented; the contract suite does not run against it.
 HAPI = ServerProfile(
     chained_search=True,
+    type_history=True,
     sequential_version_ids=True,
     gone_after_delete=True,
     rejects_unknown_params=True,
@@ -217,6 +221,10 @@ def _declared(profile: ServerProfile, statement: Resource) -> ServerProfile:
     includes = task.get("searchInclude")
     if isinstance(includes, list):
         profile = replace(profile, honours_include=bool(includes))
+    interactions = task.get("interaction")
+    if isinstance(interactions, list):
+        codes = {i.get("code") for i in interactions if isinstance(i, dict)}
+        profile = replace(profile, type_history="history-type" in codes)
     return profile
 
 

@@ -73,6 +73,17 @@ def test_declared_task_parameters_and_includes_replace_the_presets_guess() -> No
     assert profile.last_sort_key_wins  # the rest is still Medplum's
 
 
+def test_type_history_is_what_the_task_entry_declares() -> None:
+    def declaring(*codes: str) -> dict[str, Any]:
+        return statement(**task_entry(interaction=[{"code": code} for code in codes]))
+
+    assert HAPI.type_history and not GENERIC.type_history and not MEDPLUM.type_history
+    assert build_profile(remote(), declaring("read", "history-type")).type_history
+    assert not build_profile(remote(fhir_server="hapi"), declaring("read")).type_history
+    # A statement without an interaction list leaves the preset's guess.
+    assert build_profile(remote(fhir_server="hapi"), statement(**task_entry())).type_history
+
+
 def test_explicit_settings_override_the_preset() -> None:
     settings = remote(
         fhir_server="medplum",
