@@ -179,6 +179,19 @@ class FhirClient:
             if isinstance(entry, dict) and isinstance(entry.get("resource"), dict)
         ]
 
+    async def type_history(self, resource_type: str, params: Params) -> Resource:
+        """One page of ``[type]/_history?params`` as the server's Bundle (newest first)."""
+        validate_type(resource_type)
+        query = urlencode(list(params))
+        url = f"{resource_type}/_history?{query}" if query else f"{resource_type}/_history"
+        return await self._json("GET", url, label=f"history {resource_type}")
+
+    async def history_next(self, next_url: str, resource_type: str) -> Resource:
+        """Follow a history Bundle's ``next`` link, only when it lies under the configured base."""
+        if not same_origin_and_prefix(next_url, self.base_url):
+            raise FhirResponseError("The FHIR server gave a next link outside its base URL")
+        return await self._json("GET", next_url, label=f"history {resource_type} next")
+
     async def capabilities(self) -> Resource:
         return await self._json("GET", "metadata", label="metadata")
 
