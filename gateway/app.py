@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from gateway.auth import Authentication
+from gateway.change_sources import ChangeSources
 from gateway.config import Settings
 from gateway.error_mapping import from_fhir
 from gateway.fhir import FhirAuthError, FhirError
@@ -29,6 +30,7 @@ log = logging.getLogger("gateway.app")
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the gateway. With no FHIR base URL configured, the embedded store serves /fhir/R4."""
     runtime = Runtime.open(settings or Settings())
+    sources = ChangeSources(runtime)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -54,13 +56,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             written, _ = await seed_demo_clinic(runtime.fhir)
             log.info("embedded store was empty: loaded the demo clinic (%d resources)", written)
         await runtime.start()
+        sources.start()
         try:
             yield
         finally:
+            await sources.stop()
             await runtime.aclose()
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.change_sources = sources
     if runtime.settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -90,14 +95,16 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Answers 200 only while the FHIR server answers its /metadata; names Redis's state too
-    when there is one, without failing on it (a replica without Redis still serves).
+    when there is one, without failing on it (a replica without Redis still serves), and the
+    change poller's on an external server.
 
     With GATEWAY_FHIR_AUTH=passthrough the gateway has no credentials of its own: /metadata is
     asked without any (SMART servers serve it openly), a 401/403 still proves the server
     answers, and the body says that credentials are each caller's.
     """
     runtime: Runtime = request.app.state.runtime
-    dependencies: dict[str, str] = {}
+    sources: ChangeSources = request.app.state.change_sources
+    dependencies: dict[str, str] = sources.readiness()
     if runtime.redis is not None:
         dependencies["redis"] = await redis_state(runtime.redis)
     per_caller = runtime.settings.effective_fhir_auth == "passthrough"

@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     trusted_documents_only: bool = False
     # A URL may carry a password: kept secret so no repr or log shows it.
     redis_url: SecretStr | None = None
+    changes_poll_interval: float = Field(default=2.0, gt=0)
     queue_licensure: bool = True
     query_planning: bool = True
     max_subscriptions_per_connection: int = Field(default=20, ge=1)

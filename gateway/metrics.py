@@ -76,6 +76,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.fanout_failures = Counter(
+            "gateway_changes_fanout_failures",
+            "Changes or connections the Redis fan-out failed: replicas missed those changes",
+            ["operation"],
+            registry=self.registry,
+        )
+        self.fanout_reconnects = Counter(
+            "gateway_changes_fanout_reconnects",
+            "Times the Redis fan-out came back by itself after an outage",
+            registry=self.registry,
+        )
+        self.change_polls = Counter(
+            "gateway_changes_polls",
+            "Rounds of the external FHIR server's change poller, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()
         self.http_seconds.labels(route).observe(seconds)
@@ -86,6 +104,15 @@ class Metrics:
 
     def count_redis_fallback(self, feature: str, operation: str) -> None:
         self.redis_fallbacks.labels(feature, operation).inc()
+
+    def count_fanout_failure(self, operation: str) -> None:
+        self.fanout_failures.labels(operation).inc()
+
+    def count_fanout_reconnect(self) -> None:
+        self.fanout_reconnects.inc()
+
+    def count_change_poll(self, outcome: str) -> None:
+        self.change_polls.labels(outcome).inc()
 
     def count_audit_failure(self) -> None:
         self.audit_failures.inc()
