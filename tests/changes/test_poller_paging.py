@@ -1,0 +1,128 @@
+"""The poller's windows and pages on a FHIR server whose stamps the test sets: equal stamps,
+backlogs beyond one poll, history with deletes, and a server that fails for a while."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gateway.changes import ChangeHub, ChangePoller, MemoryPositionStore, SoloLock, TaskChangeEvent
+from tests.changes.fake_history_server import FakeServer
+
+
+class Watched:
+    def __init__(self, server: FakeServer, *, history: bool) -> None:
+        async def type_history() -> bool:
+            return history
+
+        self.hub = ChangeHub()
+        self.published: list[TaskChangeEvent] = []
+        self.hub.add_relay(self.published.append)
+        self.poller = ChangePoller(
+            self.hub,
+            server.client(),
+            type_history,
+            MemoryPositionStore(),
+            SoloLock(),
+            interval=1.0,
+        )
+
+    def keys(self) -> list[tuple[str, str | None, str]]:
+        return [e.key for e in self.published]
+
+
+@pytest.fixture
+def server() -> FakeServer:
+    return FakeServer()
+
+
+async def test_changes_before_the_poller_started_are_not_delivered(server: FakeServer) -> None:
+    for n in range(3):
+        server.write(f"old-{n}", seconds=n)
+    watched = Watched(server, history=False)
+    assert await watched.poller.poll_once() == "none"
+    assert await watched.poller.poll_once() == "none"
+    server.write("new", seconds=4)
+    assert await watched.poller.poll_once() == "changes"
+    assert watched.keys() == [("new", "1", "CREATED")]
+
+
+async def test_many_tasks_sharing_one_stamp_are_each_delivered_once(server: FakeServer) -> None:
+    watched = Watched(server, history=False)
+    await watched.poller.poll_once()
+    for n in range(150):  # more than one page, all stamped alike
+        server.write(f"t{n:03}", seconds=10)
+    assert await watched.poller.poll_once() == "changes"
+    assert await watched.poller.poll_once() == "none"
+    assert sorted(e.task_id for e in watched.published) == [f"t{n:03}" for n in range(150)]
+
+
+async def test_a_backlog_beyond_one_poll_is_worked_through_without_repeats(
+    server: FakeServer,
+) -> None:
+    watched = Watched(server, history=False)
+    await watched.poller.poll_once()
+    for n in range(1500):
+        server.write(f"t{n:04}", seconds=10 + n / 100)
+    server.requests.clear()
+    assert await watched.poller.poll_once() == "capped"
+    assert len(server.requests) == 10  # the cap: ten pages of a hundred
+    assert await watched.poller.poll_once() == "changes"
+    assert await watched.poller.poll_once() == "none"
+    keys = watched.keys()
+    assert len(keys) == len(set(keys)) == 1500
+    assert [e.task_id for e in watched.published] == [f"t{n:04}" for n in range(1500)]
+
+
+async def test_history_brings_every_version_and_deletes(server: FakeServer) -> None:
+    watched = Watched(server, history=True)
+    await watched.poller.poll_once()
+    server.write("a", seconds=10)
+    server.write("a", seconds=11)
+    server.write("b", seconds=11)
+    server.write("a", seconds=12, deleted=True)
+    server.requests.clear()
+    assert await watched.poller.poll_once() == "changes"
+    assert await watched.poller.poll_once() == "none"
+    assert watched.keys() == [
+        ("a", "1", "CREATED"),
+        ("a", "2", "UPDATED"),
+        ("b", "1", "CREATED"),
+        ("a", "3", "DELETED"),
+    ]
+    assert watched.published[-1].task is None
+    assert all(url.path.endswith("/Task/_history") for url in server.requests)
+
+
+async def test_a_history_backlog_beyond_one_poll_is_caught_up_by_search(
+    server: FakeServer,
+) -> None:
+    watched = Watched(server, history=True)
+    await watched.poller.poll_once()
+    for n in range(1200):
+        server.write(f"t{n:04}", seconds=10 + n / 100)
+    assert await watched.poller.poll_once() == "capped"
+    assert await watched.poller.poll_once() == "changes"
+    assert await watched.poller.poll_once() == "none"
+    assert [e.task_id for e in watched.published] == [f"t{n:04}" for n in range(1200)]
+
+
+async def test_a_failing_server_skips_polls_and_loses_nothing(
+    server: FakeServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    watched = Watched(server, history=False)
+    await watched.poller.poll_once()
+    server.down = True
+    server.write("during", seconds=10)
+    with caplog.at_level(logging.INFO, logger="gateway"):
+        assert await watched.poller.poll_once() == "unavailable"
+    assert [r.getMessage() for r in caplog.records if r.name == "gateway.changes"] == [
+        "change poll failed: unavailable"
+    ]
+    assert not any(
+        "during" in r.getMessage() or "example.org" in r.getMessage() for r in caplog.records
+    )
+    server.down = False
+    assert await watched.poller.poll_once() == "changes"
+    assert watched.keys() == [("during", "1", "CREATED")]
