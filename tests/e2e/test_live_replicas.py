@@ -1,0 +1,94 @@
+"""Live updates in running gateways on an external FHIR server (the Medplum peer): the app
+polls for changes other systems make, one replica at a time, and /readyz and /metrics tell."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+import httpx
+import pytest
+
+from tests.changes.listening import DEADLINE_S, eventually, next_event
+from tests.conftest import running_gateway, settings_for
+from tests.peer.medplum import reset
+from tests.redis_server import RedisServer
+from tests.serve import gateway_process
+
+pytestmark = pytest.mark.medplum
+
+TASK = {"resourceType": "Task", "status": "requested", "intent": "order"}
+
+
+@pytest.fixture
+def peer(medplum_base_url: str) -> str:
+    reset(medplum_base_url)
+    return medplum_base_url
+
+
+async def test_a_task_written_straight_to_the_server_reaches_the_gateways_hub(
+    peer: str, redis_server: RedisServer
+) -> None:
+    settings = settings_for("medplum", peer, redis_url=redis_server.url, changes_poll_interval=0.2)
+    async with running_gateway(settings, "medplum") as gateway:
+
+        async def polling() -> bool:
+            return bool((await gateway.client.get("/readyz")).json().get("poller") == "active")
+
+        async with gateway.runtime.changes.subscribe() as changes:
+            await eventually(polling)
+            async with httpx.AsyncClient(base_url=peer) as other_system:
+                written = (await other_system.post("Task", json=TASK)).json()
+            change = await next_event(changes)
+        assert change.key == (written["id"], written["meta"]["versionId"], "UPDATED")
+        ready = await gateway.client.get("/readyz")
+        assert (ready.status_code, ready.json()) == (
+            200,
+            {"status": "ready", "poller": "active", "redis": "up"},
+        )
+        metrics = (await gateway.client.get("/metrics")).text
+        assert 'gateway_changes_polls_total{outcome="changes"} 1.0' in metrics
+
+
+async def test_with_passthrough_alone_polling_is_off_and_readyz_says_so(peer: str) -> None:
+    settings = settings_for("medplum", peer, fhir_auth="passthrough")
+    async with running_gateway(settings, "medplum") as gateway:
+        ready = await gateway.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {
+        "status": "ready",
+        "poller": "off",
+        "pollerReason": "GATEWAY_FHIR_AUTH=passthrough: no FHIR credentials of its own",
+    }
+
+
+def poller_state(url: str) -> str:
+    state: str = httpx.get(f"{url}/readyz", timeout=10.0).json()["poller"]
+    return state
+
+
+def wait_for_state(url: str, state: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while poller_state(url) != state:
+        if time.monotonic() > deadline:
+            pytest.fail(f"the poller of {url} is not {state} within {DEADLINE_S} s")
+        time.sleep(0.1)
+
+
+def test_two_gateway_processes_poll_one_at_a_time_and_hand_over(
+    peer: str, redis_server: RedisServer
+) -> None:
+    settings = {
+        "GATEWAY_FHIR_BASE_URL": peer,
+        "GATEWAY_FHIR_SERVER": "medplum",
+        "GATEWAY_REDIS_URL": redis_server.url,
+        "GATEWAY_CHANGES_POLL_INTERVAL": "0.2",
+    }
+    with contextlib.ExitStack() as first_process:
+        first = first_process.enter_context(gateway_process(settings))
+        wait_for_state(first, "active")
+        with gateway_process(settings) as second:
+            wait_for_state(second, "standby")
+            assert poller_state(first) == "active"
+            first_process.close()  # the holder stops; the other takes over
+            wait_for_state(second, "active")
