@@ -70,11 +70,12 @@ schema: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis chromium lint typecheck
 	$(PY) -m pytest
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: $(STAMP) $(NODE_STAMP) redis
 	$(PY) bench/medplum_compare.py
 	$(PY) bench/gateway_bench.py
 	$(PY) bench/store_scale.py
 	$(PY) bench/subscriptions_bench.py
+	$(PY) bench/fanout_latency.py
 
 clean:
 	rm -rf $(VENV) $(PEER)/node_modules $(CLIENTS)/node_modules .mypy_cache .pytest_cache .ruff_cache
