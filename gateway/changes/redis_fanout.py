@@ -60,9 +60,14 @@ class RedisFanout:
 
     async def run(self) -> None:
         """Send and receive until cancelled."""
-        async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(self._send())
-            tasks.create_task(self._receive())
+        # Two tasks and gather, not a TaskGroup: cancelling a TaskGroup can hang on Python 3.11.
+        workers = [asyncio.create_task(self._send()), asyncio.create_task(self._receive())]
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
     def _relay(self, event: TaskChangeEvent) -> None:
         message = json.dumps({"origin": self.origin, "event": event.to_json()})
