@@ -45,6 +45,9 @@ class ChangeSources:
         if settings.effective_fhir_auth == "passthrough":
             self.poller_off = "GATEWAY_FHIR_AUTH=passthrough: no FHIR credentials of its own"
             return
+        if settings.changes_poll_interval == 0:
+            self.poller_off = "GATEWAY_CHANGES_POLL_INTERVAL=0"
+            return
 
         async def type_history() -> bool:
             return (await runtime.profiles.get(runtime.fhir)).type_history

@@ -65,7 +65,8 @@ class Settings(BaseSettings):
     trusted_documents_only: bool = False
     # A URL may carry a password: kept secret so no repr or log shows it.
     redis_url: SecretStr | None = None
-    changes_poll_interval: float = Field(default=2.0, gt=0)
+    # 0 turns the poller off (no other system writes to the FHIR server, or none to watch).
+    changes_poll_interval: float = Field(default=2.0, ge=0)
     queue_licensure: bool = True
     query_planning: bool = True
     max_subscriptions_per_connection: int = Field(default=20, ge=1)

@@ -131,7 +131,13 @@ class Gateway:
 
 
 def settings_for(name: str, medplum_base_url: str | None = None, **extra: Any) -> Settings:
-    common: dict[str, Any] = {"seed_demo": False, "cursor_secret": "test-secret", **extra}
+    # No change poller unless a test asks for one: its requests would mix with those counted.
+    common: dict[str, Any] = {
+        "seed_demo": False,
+        "cursor_secret": "test-secret",
+        "changes_poll_interval": 0,
+        **extra,
+    }
     if name == "embedded":
         return Settings(store_path=":memory:", **common)
     # Medplum's router has no CapabilityStatement to be discovered from: its preset is named.

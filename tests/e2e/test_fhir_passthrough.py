@@ -46,6 +46,8 @@ def settings(fhir: RecordingFhir, oidc: OidcProvider, **extra: Any) -> dict[str,
         "fhir_server": "generic",
         "seed_demo": False,
         "cursor_secret": "test-secret",
+        # The change poller's requests (the gateway's own token) would mix with the callers'.
+        "changes_poll_interval": 0,
         "auth_mode": "jwt",
         "auth_issuer": oidc.issuer,
         "auth_audience": oidc.audience,
