@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -50,16 +51,24 @@ async def test_a_task_written_straight_to_the_server_reaches_the_gateways_hub(
         assert 'gateway_changes_polls_total{outcome="changes"} 1.0' in metrics
 
 
-async def test_with_passthrough_alone_polling_is_off_and_readyz_says_so(peer: str) -> None:
-    settings = settings_for("medplum", peer, fhir_auth="passthrough")
+@pytest.mark.parametrize(
+    ("setting", "reason"),
+    [
+        (
+            {"fhir_auth": "passthrough"},
+            "GATEWAY_FHIR_AUTH=passthrough: no FHIR credentials of its own",
+        ),
+        ({"changes_poll_interval": 0}, "GATEWAY_CHANGES_POLL_INTERVAL=0"),
+    ],
+)
+async def test_polling_off_is_named_in_readyz(
+    peer: str, setting: dict[str, Any], reason: str
+) -> None:
+    settings = settings_for("medplum", peer, **{"changes_poll_interval": 2.0, **setting})
     async with running_gateway(settings, "medplum") as gateway:
         ready = await gateway.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {
-        "status": "ready",
-        "poller": "off",
-        "pollerReason": "GATEWAY_FHIR_AUTH=passthrough: no FHIR credentials of its own",
-    }
+    assert ready.json() == {"status": "ready", "poller": "off", "pollerReason": reason}
 
 
 def poller_state(url: str) -> str:
