@@ -113,26 +113,28 @@ async def test_one_replica_polls_and_another_takes_over_from_its_position(
 ) -> None:
     shared = connect(redis_server.url)
     try:
+        # A TTL well above a poll's duration on a busy machine, so the holder keeps it while alive.
         replicas = [
-            Watched(peer, RedisPositionStore(shared), RedisPollerLock(shared, ttl=1.0))
+            Watched(peer, RedisPositionStore(shared), RedisPollerLock(shared, ttl=3.0))
             for _ in range(2)
         ]
         holder, other = replicas
-        async with polling(holder, dies=True) as holder_task, polling(other):
+        async with polling(holder, dies=True) as holder_task:
             await eventually(lambda: holder.poller.state == "active")
-            await eventually(lambda: other.poller.state == "standby")
-            seen = await create(peer)
-            await eventually(lambda: len(holder.published) == 1)
+            async with polling(other):
+                await eventually(lambda: other.poller.state == "standby")
+                seen = await create(peer)
+                await eventually(lambda: len(holder.published) == 1)
 
-            # The holder dies: it neither renews nor gives the lock back.
-            holder_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await holder_task
-            missed = await create(peer)
-            await eventually(lambda: other.poller.state == "active")
-            await eventually(lambda: len(other.published) == 1)
-            later = await create(peer)
-            await eventually(lambda: len(other.published) == 2)
+                # The holder dies: it neither renews nor gives the lock back.
+                holder_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await holder_task
+                missed = await create(peer)
+                await eventually(lambda: other.poller.state == "active")
+                await eventually(lambda: len(other.published) == 1)
+                later = await create(peer)
+                await eventually(lambda: len(other.published) == 2)
 
         # Polled once each: the takeover went on from the holder's position, neither
         # repeating what it had delivered nor skipping what changed in between.
