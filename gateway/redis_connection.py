@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from redis.asyncio import Redis
@@ -33,3 +34,16 @@ async def redis_state(client: Redis) -> Literal["up", "down"]:
     except REDIS_ERRORS:
         return "down"
     return "up"
+
+
+def reraise_cancellation() -> None:
+    """Raise CancelledError when the current task was asked to stop.
+
+    For loops that catch REDIS_ERRORS and go on: a cancellation that reaches redis-py inside
+    a command can come out as a TimeoutError or not at all (seen on Python 3.11 with
+    PUBLISH), and the loop would outlive its cancellation, hanging whoever awaits its end.
+    Such loops call this after each Redis command they survive.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError

@@ -14,7 +14,7 @@ from gateway.changes.hub import ChangeHub
 from gateway.changes.poll_position import PollPosition, PositionStore
 from gateway.changes.poller_lock import PollerLock
 from gateway.fhir import FhirClient, FhirError
-from gateway.redis_connection import REDIS_ERRORS
+from gateway.redis_connection import REDIS_ERRORS, reraise_cancellation
 
 log = logging.getLogger("gateway.changes")
 
@@ -58,9 +58,11 @@ class ChangePoller:
         """Poll until cancelled; the lock is given back on the way out."""
         try:
             while True:
+                reraise_cancellation()
                 try:
                     outcome = await self.poll_once()
                 except Exception as exc:  # a bug in one poll must not end live updates for good
+                    reraise_cancellation()
                     log.error("change poll failed unexpectedly: %s", type(exc).__name__)
                     outcome = "error"
                 self._count(outcome)
@@ -73,6 +75,7 @@ class ChangePoller:
         try:
             holding = await self._lock.hold()
         except REDIS_ERRORS:
+            reraise_cancellation()
             self._note_redis_down()
             if self.state != "active":
                 return "redis"
@@ -89,6 +92,7 @@ class ChangePoller:
                 return "none"
             return await self._poll(self._position)
         except FhirError as exc:
+            reraise_cancellation()  # a timeout that was a cancellation
             log.warning("change poll failed: %s", exc.kind)
             return exc.kind
 
@@ -110,6 +114,7 @@ class ChangePoller:
         try:
             stored = await self._positions.load()
         except REDIS_ERRORS:
+            reraise_cancellation()
             self._note_redis_down()
             stored = None
         if stored is not None:
@@ -131,6 +136,7 @@ class ChangePoller:
         try:
             await self._positions.save(position)
         except REDIS_ERRORS:
+            reraise_cancellation()
             self._note_redis_down()
 
     async def _release(self) -> None:

@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from gateway.changes.events import TaskChangeEvent
 from gateway.changes.hub import ChangeHub
-from gateway.redis_connection import REDIS_ERRORS
+from gateway.redis_connection import REDIS_ERRORS, reraise_cancellation
 
 log = logging.getLogger("gateway.changes")
 
@@ -78,10 +78,12 @@ class RedisFanout:
 
     async def _send(self) -> None:
         while True:
+            reraise_cancellation()
             message = await self._outbox.get()
             try:
                 await self._redis.publish(self._channel, message)
             except REDIS_ERRORS:
+                reraise_cancellation()
                 # The receiver notices the outage too, and logs it once.
                 self._count("publish")
 
@@ -94,12 +96,14 @@ class RedisFanout:
                     self._connected()
                     pause = RETRY_FIRST_S
                     while True:
+                        reraise_cancellation()
                         message = await pubsub.get_message(
                             ignore_subscribe_messages=True, timeout=RECEIVE_WAIT_S
                         )
                         if message is not None and message.get("type") == "message":
                             self._deliver(message.get("data"))
             except REDIS_ERRORS:
+                reraise_cancellation()
                 self.subscribed.clear()
                 if not self._down:
                     self._down = True
