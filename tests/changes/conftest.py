@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 
 from gateway.fhir import FhirClient
@@ -14,6 +14,6 @@ from tests.peer.medplum import reset_url
 @pytest.fixture
 async def peer(medplum_base_url: str) -> AsyncIterator[FhirClient]:
     """The empty Medplum peer, reached as another system would: not through the gateway."""
-    async with httpx.AsyncClient(base_url=medplum_base_url) as http:
+    async with httpx2.AsyncClient(base_url=medplum_base_url) as http:
         assert (await http.post(reset_url(medplum_base_url))).status_code == 204
         yield FhirClient(http, medplum_base_url, total_timeout=10.0)

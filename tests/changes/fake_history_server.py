@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
+import httpx2
 
 from gateway.fhir import FhirClient, format_instant, parse_datetime
 
@@ -30,7 +30,7 @@ class FakeServer:
     """Holds versions; answers what the poller asks, newest first for history as R4 says."""
 
     versions: list[Version] = field(default_factory=list)
-    requests: list[httpx.URL] = field(default_factory=list)
+    requests: list[httpx2.URL] = field(default_factory=list)
     down: bool = False
 
     def write(self, task_id: str, seconds: float, *, deleted: bool = False) -> Version:
@@ -40,19 +40,19 @@ class FakeServer:
         return version
 
     def client(self) -> FhirClient:
-        http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(self.answer))
+        http = httpx2.AsyncClient(base_url=BASE, transport=httpx2.MockTransport(self.answer))
         return FhirClient(http, BASE, total_timeout=5.0)
 
-    def answer(self, request: httpx.Request) -> httpx.Response:
+    def answer(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request.url)
         if self.down:
-            return httpx.Response(503, json={"resourceType": "OperationOutcome"})
+            return httpx2.Response(503, json={"resourceType": "OperationOutcome"})
         params = dict(request.url.params)
         if request.url.path.endswith("/Task/_history"):
             return self._history(params)
         if request.url.path.endswith("/Task"):
             return self._search(params)
-        return httpx.Response(404)
+        return httpx2.Response(404)
 
     def _current(self) -> list[Version]:
         latest: dict[str, Version] = {}
@@ -60,7 +60,7 @@ class FakeServer:
             latest[version.task_id] = version
         return [v for v in latest.values() if not v.deleted]
 
-    def _search(self, params: dict[str, str]) -> httpx.Response:
+    def _search(self, params: dict[str, str]) -> httpx2.Response:
         found = self._current()
         bound = params.get("_lastUpdated")
         if bound is not None:
@@ -73,7 +73,7 @@ class FakeServer:
         entries = [{"resource": _resource(v), "search": {"mode": "match"}} for v in page]
         return _bundle("searchset", entries, [])
 
-    def _history(self, params: dict[str, str]) -> httpx.Response:
+    def _history(self, params: dict[str, str]) -> httpx2.Response:
         found = list(self.versions)
         if "_since" in params:
             since = parse_datetime(params["_since"]).earliest()
@@ -115,8 +115,8 @@ def _history_entry(version: Version) -> dict[str, Any]:
     }
 
 
-def _bundle(kind: str, entries: list[Any], links: list[Any]) -> httpx.Response:
+def _bundle(kind: str, entries: list[Any], links: list[Any]) -> httpx2.Response:
     body = {"resourceType": "Bundle", "type": kind, "entry": entries, "link": links}
-    return httpx.Response(
+    return httpx2.Response(
         200, content=json.dumps(body), headers={"Content-Type": "application/fhir+json"}
     )

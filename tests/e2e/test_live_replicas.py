@@ -7,7 +7,7 @@ import contextlib
 import time
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from tests.changes.listening import DEADLINE_S, eventually, next_event
@@ -38,7 +38,7 @@ async def test_a_task_written_straight_to_the_server_reaches_the_gateways_hub(
 
         async with gateway.runtime.changes.subscribe() as changes:
             await eventually(polling)
-            async with httpx.AsyncClient(base_url=peer) as other_system:
+            async with httpx2.AsyncClient(base_url=peer) as other_system:
                 written = (await other_system.post("Task", json=TASK)).json()
             change = await next_event(changes)
         assert change.key == (written["id"], written["meta"]["versionId"], "UPDATED")
@@ -52,27 +52,28 @@ async def test_a_task_written_straight_to_the_server_reaches_the_gateways_hub(
 
 
 @pytest.mark.parametrize(
-    ("setting", "reason"),
+    ("setting", "reason", "more"),
     [
         (
             {"fhir_auth": "passthrough"},
             "GATEWAY_FHIR_AUTH=passthrough: no FHIR credentials of its own",
+            {"fhirCredentials": "per-caller"},
         ),
-        ({"changes_poll_interval": 0}, "GATEWAY_CHANGES_POLL_INTERVAL=0"),
+        ({"changes_poll_interval": 0}, "GATEWAY_CHANGES_POLL_INTERVAL=0", {}),
     ],
 )
 async def test_polling_off_is_named_in_readyz(
-    peer: str, setting: dict[str, Any], reason: str
+    peer: str, setting: dict[str, Any], reason: str, more: dict[str, str]
 ) -> None:
     settings = settings_for("medplum", peer, **{"changes_poll_interval": 2.0, **setting})
     async with running_gateway(settings, "medplum") as gateway:
         ready = await gateway.client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.json() == {"status": "ready", "poller": "off", "pollerReason": reason}
+    assert ready.json() == {"status": "ready", "poller": "off", "pollerReason": reason, **more}
 
 
 def poller_state(url: str) -> str:
-    state: str = httpx.get(f"{url}/readyz", timeout=10.0).json()["poller"]
+    state: str = httpx2.get(f"{url}/readyz", timeout=10.0).json()["poller"]
     return state
 
 
