@@ -6,7 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-from gateway.changes import ChangeHub, ChangeKind, TaskChangeEvent
+from gateway.changes import ChangeHub, TaskChangeEvent
+from gateway.changes.events import ChangeKind
 from gateway.changes.hub import Subscriber
 
 # Generous: the tests prove that a change arrives, never how fast (make bench measures that).

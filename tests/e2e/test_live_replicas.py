@@ -12,6 +12,7 @@ import pytest
 
 from tests.changes.listening import DEADLINE_S, eventually, next_event
 from tests.conftest import running_gateway, settings_for
+from tests.node_clients import node_client, printed, wait_for_subscriptions
 from tests.peer.medplum import reset
 from tests.redis_server import RedisServer
 from tests.serve import gateway_process
@@ -102,3 +103,59 @@ def test_two_gateway_processes_poll_one_at_a_time_and_hand_over(
             assert poller_state(first) == "active"
             first_process.close()  # the holder stops; the other takes over
             wait_for_state(second, "active")
+
+
+CHANGED = "subscription { taskChanged { kind taskId versionId task { status } } }"
+
+
+def _ws(url: str) -> str:
+    return url.replace("http://", "ws://") + "/graphql"
+
+
+def _events(client_lines: list[dict[str, Any]]) -> list[tuple[str, str, str, Any]]:
+    changes = [line["payload"]["data"]["taskChanged"] for line in client_lines if "payload" in line]
+    return [(c["taskId"], c["versionId"], c["kind"], c["task"]) for c in changes]
+
+
+def test_a_mutation_through_one_replica_reaches_a_subscriber_on_another_through_redis(
+    peer: str, redis_server: RedisServer
+) -> None:
+    # Polling off: only the Redis fan-out can carry the change from one process to the other.
+    settings = {
+        "GATEWAY_FHIR_BASE_URL": peer,
+        "GATEWAY_FHIR_SERVER": "medplum",
+        "GATEWAY_REDIS_URL": redis_server.url,
+        "GATEWAY_CHANGES_POLL_INTERVAL": "0",
+    }
+    create = "mutation { createTask(input: {status: READY}) { id versionId } }"
+    with (
+        gateway_process(settings) as listening,
+        gateway_process(settings) as writing,
+        node_client("subscribe_ws.mjs", _ws(listening), CHANGED, "null", "1") as client,
+    ):
+        wait_for_subscriptions(listening, 1)
+        body = httpx2.post(f"{writing}/graphql", json={"query": create}, timeout=30.0).json()
+        assert "errors" not in body, body
+        created = body["data"]["createTask"]
+        lines = printed(client)
+    assert _events(lines) == [(created["id"], created["versionId"], "CREATED", {"status": "READY"})]
+
+
+def test_a_task_written_straight_to_the_server_reaches_a_subscriber(peer: str) -> None:
+    settings = {
+        "GATEWAY_FHIR_BASE_URL": peer,
+        "GATEWAY_FHIR_SERVER": "medplum",
+        "GATEWAY_CHANGES_POLL_INTERVAL": "0.2",
+    }
+    with (
+        gateway_process(settings) as url,
+        node_client("subscribe_ws.mjs", _ws(url), CHANGED, "null", "1") as client,
+    ):
+        wait_for_subscriptions(url, 1)
+        wait_for_state(url, "active")
+        written = httpx2.post(f"{peer}/Task", json=TASK, timeout=30.0).json()
+        lines = printed(client)
+    # A search cannot tell a new Task from a changed one (README: Live updates).
+    assert _events(lines) == [
+        (written["id"], written["meta"]["versionId"], "UPDATED", {"status": "REQUESTED"})
+    ]
