@@ -61,6 +61,11 @@ class Cursor:
         self._query = query
         self._text: str | None = None
 
+    @property
+    def position(self) -> dict[str, Any]:
+        """What the cursor holds (a merged listing combines several: schema/merged_search.py)."""
+        return self._position
+
     def text(self) -> str:
         if self._text is None:
             self._text = self._codec.encode(self._position, query=self._query)

@@ -76,11 +76,21 @@ class SegmentedSearch:
         self._want_total = want_total and len(segments) == 1
         self._query = urlencode([("first", str(first))] + [p for s in segments for p in s])
 
+    @property
+    def query(self) -> str:
+        """What a cursor of this listing is bound to."""
+        return self._query
+
     def _cursor(self, segment: int, **position: Any) -> Cursor:
         return self._cursors.later({"g": segment, **position}, query=self._query)
 
     async def read(self, after: str | None) -> PageResult:
-        position = self._cursors.decode(after, query=self._query) if after else {"g": 0}
+        return await self.read_at(
+            self._cursors.decode(after, query=self._query) if after else {"g": 0}
+        )
+
+    async def read_at(self, position: dict[str, Any]) -> PageResult:
+        """The page that starts at a cursor's position (``{"g": 0}``: the beginning)."""
         segment = int(position.get("g", 0))
         result = PageResult()
         while segment < len(self._segments) and len(result.items) < self._first:

@@ -10,6 +10,7 @@ import strawberry
 from gateway.auth import LIST, READ
 from gateway.fhir import Ref
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from gateway.routing import licensed_states
 from gateway.schema.analytics import AnalyticsQueries
 from gateway.schema.arguments import argument_id, argument_ref
 from gateway.schema.connection import TaskConnection
@@ -23,7 +24,12 @@ from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
 from gateway.schema.task_lists import list_tasks, read_page
 from gateway.schema.viewer import CallerQueries
-from gateway.schema.work_queue import queue_segments, role_tokens
+from gateway.schema.work_queue import (
+    licensure_alternatives,
+    queue_order,
+    queue_segments,
+    role_tokens,
+)
 
 _PAGE_SIZE = f"Page size, 1..{MAX_PAGE_SIZE}."
 
@@ -119,9 +125,28 @@ class Query(CallerQueries, AnalyticsQueries):
         segments = queue_segments(tokens, profile)
         if ignore_licensure or not ctx.settings.queue_licensure:
             return await read_page(info, profile, segments, first, after)
-        screen = licensure_screen(ctx, person, datetime.now(UTC))
+        now = datetime.now(UTC)
+        screen = licensure_screen(ctx, person, now)
+        if not profile.chained_search:
+            # Read as usual and screened: pages may be short, never repeat or skip.
+            return await read_page(
+                info, profile, segments, first, after, screen=screen, also_include=PATIENT_INCLUDE
+            )
+        # The server filters by the patient's state, so pages are full. The screen stays as a
+        # check of what the server matched (address-state matches prefixes: "CA" finds "Cal").
+        alternatives = licensure_alternatives(
+            licensed_states(person, now, ctx.settings.clinic_zone)
+        )
         return await read_page(
-            info, profile, segments, first, after, screen=screen, also_include=PATIENT_INCLUDE
+            info,
+            profile,
+            segments,
+            first,
+            after,
+            screen=screen,
+            also_include=PATIENT_INCLUDE,
+            alternatives=alternatives,
+            order=queue_order,
         )
 
     @strawberry.field(description="Read any resource by 'Type/id'; null when it does not exist.")

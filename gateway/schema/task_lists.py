@@ -8,6 +8,7 @@ from gateway.schema.connection import TaskConnection
 from gateway.schema.context import Context, Info
 from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
+from gateway.schema.merged_search import MergedSearch, OrderKey
 from gateway.schema.paging import PageResult, SegmentedSearch, check_first
 from gateway.schema.query_plan import plan_list, task_selection
 from gateway.schema.selection import connection_node_selections
@@ -31,7 +32,11 @@ async def read_page(
     keep: Keep | None = None,
     screen: Screen | None = None,
     also_include: str | None = None,
+    alternatives: list[Params] | None = None,
+    order: OrderKey | None = None,
 ) -> TaskConnection:
+    """A page of the Tasks ``segments`` list. With ``alternatives`` (and their ``order``):
+    of the Tasks that match one of them, each alternative read as its own search."""
     ctx: Context = info.context
     # A patient-facing caller's lists are bounded in the FHIR query itself, so pages stay
     # full and totals stay true.
@@ -44,18 +49,26 @@ async def read_page(
         extra = ("_include", also_include)
         includes = includes if extra in includes else [*includes, extra]
         walk = walk if walk is None or extra in walk else [*walk, extra]
-    search = SegmentedSearch(
-        ctx.fhir,
-        ctx.cursors,
-        segments,
-        first=first,
-        links=profile.next_links,
-        want_total=want_total,
-        includes=includes,
-        walk=walk,
-        on_include_refused=ctx.profiles.include_refused,
-    )
-    page: PageResult = await search.read(after)
+
+    def search(listed: list[Params]) -> SegmentedSearch:
+        return SegmentedSearch(
+            ctx.fhir,
+            ctx.cursors,
+            listed,
+            first=first,
+            links=profile.next_links,
+            want_total=want_total,
+            includes=includes,
+            walk=walk,
+            on_include_refused=ctx.profiles.include_refused,
+        )
+
+    page: PageResult
+    if alternatives is not None and order is not None:
+        searches = [search([[*s, *alt] for s in segments]) for alt in alternatives]
+        page = await MergedSearch(ctx.cursors, searches, first=first, order=order).read(after)
+    else:
+        page = await search(segments).read(after)
     ctx.loaders.resource_by_ref.prime_resources(page.included)
     if page.walked:
         # Every Task read, shown or not, had its subtasks walked.

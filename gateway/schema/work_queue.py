@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from gateway.fhir import Resource
+from typing import Any
+
+from gateway.fhir import DateTimeFormatError, Resource, parse_datetime
 from gateway.schema.change_filter import coding_matches
 from gateway.schema.inputs import CodingInput
-from gateway.schema.task_filter import Params, token
+from gateway.schema.task import restriction_period
+from gateway.schema.task_filter import Params, escape, token
 from gateway.server_profile import ServerProfile
 
 QUEUE_STATUSES = "requested,received,accepted,ready"
@@ -16,6 +19,36 @@ _PRIORITY_BUCKETS: list[Params] = [
     [("priority", "urgent")],
     [("priority:not", "stat"), ("priority:not", "asap"), ("priority:not", "urgent")],
 ]
+
+
+_PRIORITY_RANK = {"stat": 0, "asap": 1, "urgent": 2}
+
+
+def queue_order(task: Resource) -> tuple[Any, ...]:
+    """A Task's place in the queue, as the queue's searches sort it: most urgent first (no
+    priority is routine), then due-date with undated Tasks last, then id."""
+    priority = task.get("priority")
+    rank = _PRIORITY_RANK.get(priority, 3) if isinstance(priority, str) else 3
+    due = restriction_period(task).get("end")
+    try:
+        moment = parse_datetime(due).earliest().timestamp() if isinstance(due, str) else None
+    except DateTimeFormatError:
+        moment = None
+    dated = (0, moment) if moment is not None else (1, 0.0)
+    return (rank, *dated, str(task.get("id") or ""))
+
+
+def licensure_alternatives(licensed: frozenset[str]) -> list[Params]:
+    """The queue's licensure rule as searches whose matches never overlap, one per way a Task
+    qualifies (FHIR ANDs parameters, so one search cannot say "or"): the patient has a state
+    the practitioner is licensed in, the patient has no state, the Task has no patient."""
+    alternatives: list[Params] = []
+    if licensed:
+        states = ",".join(escape(state) for state in sorted(licensed))
+        alternatives.append([("patient.address-state", states)])
+    alternatives.append([("patient.address-state:missing", "true")])
+    alternatives.append([("patient:missing", "true")])
+    return alternatives
 
 
 def role_codings(roles: list[Resource]) -> list[CodingInput]:
