@@ -188,3 +188,14 @@ async def test_without_chained_search_pages_are_screened_and_still_never_repeat_
     assert any(len(page) < 4 for page in listed[:-1])  # Tasks left out after reading
     chained = [name for r in sent for name in r.url.params if name.startswith("patient")]
     assert chained == []
+
+
+async def test_a_state_that_only_starts_with_a_licensed_one_is_not_licensed(
+    routed: Gateway,
+) -> None:
+    # FHIR string search matches prefixes: the server's "NY" also finds "NYC"; the gateway
+    # checks what came back.
+    await put_all(
+        routed.fhir, [home("p-nyc", "NYC"), task("t-nyc", role=NURSE, **{"for": "Patient/p-nyc"})]
+    )
+    assert await walk(routed, "bob", 20) == ["t-none", "t-ny"]
