@@ -27,6 +27,8 @@ def licensure_screen(ctx: Context, practitioner: Resource, at: datetime) -> Scre
     Works on any server: the page is read as usual and screened, so a page may hold fewer
     than ``first`` Tasks, yet pages never repeat or skip one (the cursor resumes after the
     last Task read). Patients come along with the page (``_include``) or in one batched read.
+    This is the whole filter where the server has no chained search; where it has, the
+    server filters (work_queue.licensure_alternatives) and this checks what it matched.
     """
     licensed = licensed_states(practitioner, at, ctx.settings.clinic_zone)
     base_url = ctx.fhir.base_url

@@ -35,8 +35,8 @@ async def read_page(
     alternatives: list[Params] | None = None,
     order: OrderKey | None = None,
 ) -> TaskConnection:
-    """A page of the Tasks ``segments`` list. With ``alternatives`` (and their ``order``):
-    of the Tasks that match one of them, each alternative read as its own search."""
+    """A page of the Tasks ``segments`` list; with ``alternatives``, only those that match one
+    of them, each alternative read as its own search and merged by ``order``."""
     ctx: Context = info.context
     # A patient-facing caller's lists are bounded in the FHIR query itself, so pages stay
     # full and totals stay true.
