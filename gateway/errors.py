@@ -152,7 +152,8 @@ class UnauthenticatedError(GatewayError):
 
 
 class ForbiddenError(GatewayError):
-    """The caller may not do this: ``reason`` scope (with the missing ``scope``), owner, patient."""
+    """The caller may not do this: ``reason`` scope (with the missing ``scope``), owner,
+    requester, author (acting as someone else), patient."""
 
     code = "FORBIDDEN"
 

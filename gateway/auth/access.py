@@ -12,7 +12,7 @@ What it decides (behaviour.md "Identity and scopes"):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from gateway.auth.caller import ANONYMOUS, Caller
 from gateway.auth.scopes import Letter, missing_scope
@@ -130,12 +130,36 @@ class Access:
             )
         return self.caller.reference
 
-    def check_claimant(self, claimant: Ref) -> None:
-        """With authentication on, a caller claims for itself only (assignTask assigns others)."""
-        if self.authenticated and self.caller.reference != claimant:
+    def check_claimant(self, claimant: Ref, *, display: str | None = None) -> None:
+        """With authentication on, a caller claims for itself only (assignTask assigns others),
+        and names itself by reference alone: a display is a name the gateway cannot vouch for."""
+        if self.authenticated and (self.caller.reference != claimant or display is not None):
             raise ForbiddenError(
-                "Claim for yourself; assignTask assigns a Task to someone else", reason="owner"
+                "Claim for yourself, without a display; assignTask assigns a Task to someone else",
+                reason="owner",
             )
+
+    def acting_for(
+        self, given: dict[str, Any] | None, element: str, types: frozenset[str]
+    ) -> dict[str, Any] | None:
+        """Who a write names as its ``element`` (requester, note author): the caller.
+
+        Left out: the caller, where ``types`` allows its type. With authentication on, a user
+        or patient token may name only itself, by reference alone (no display the gateway
+        cannot vouch for): anything else is FORBIDDEN with ``reason`` = the element, so the
+        clinician sees the claim was not accepted rather than a record quietly rewritten.
+        Anonymous mode and system tokens (acting for no one) keep what they name."""
+        me = self.caller.reference
+        if given is None:
+            return {"reference": str(me)} if me is not None and me.type in types else None
+        if self.authenticated and self.caller.context != "system":
+            named = try_parse_reference(given.get("reference"), base_url=self.base_url)
+            if named is None or named != me or given.get("display") is not None:
+                raise ForbiddenError(
+                    f"The {element} is you: leave it out, or name yourself without a display",
+                    reason=element,
+                )
+        return given
 
     def require_user(self) -> Ref:
         """The caller's reference for fields about 'me'; UNAUTHENTICATED when anonymous."""

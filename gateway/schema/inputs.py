@@ -111,7 +111,13 @@ class CreateTaskInput:
         default=None, description="The resource acted on."
     )
     owner: ReferenceInput | None = strawberry.field(default=None, description="Who does it.")
-    requester: ReferenceInput | None = strawberry.field(default=None, description="Who asks.")
+    requester: ReferenceInput | None = strawberry.field(
+        default=None,
+        description=(
+            "Who asks; left out: the caller. With authentication on, only the caller, "
+            "without a display (FORBIDDEN otherwise)."
+        ),
+    )
     performer_type: list[CodeableConceptInput] | None = strawberry.field(
         default=None, description="Roles that may do it."
     )

@@ -217,20 +217,13 @@ def _actor(info: Info) -> Actor:
     return Actor(client_id=caller.client_id)
 
 
-def _as_caller(info: Info, types: frozenset[str]) -> Element | None:
-    """A reference to the caller, where the element may name the caller's type."""
-    me = info.context.access.caller.reference
-    return {"reference": str(me)} if me is not None and me.type in types else None
-
-
 def _creating(info: Info, task: Resource) -> Resource:
     """The new Task as the caller may create it; requester defaults to the caller."""
     access = info.context.access
     access.require("Task", CREATE)
     access.check_create()
-    if "requester" not in task and (me := _as_caller(info, REQUESTER_TYPES)) is not None:
-        return {**task, "requester": me}
-    return task
+    requester = access.acting_for(task.get("requester"), "requester", REQUESTER_TYPES)
+    return task if requester is None else {**task, "requester": requester}
 
 
 async def _change(
@@ -258,7 +251,7 @@ def _claimant(info: Info, owner: ReferenceInput | None) -> tuple[Element, Ref]:
     else:
         element = arguments.reference(given.reference, given.display, "owner", types=OWNER_TYPES)
     claimant = arguments.target(element)
-    access.check_claimant(claimant)
+    access.check_claimant(claimant, display=element.get("display"))
     return element, claimant
 
 
@@ -428,14 +421,19 @@ class Mutation:
         id: TaskId,
         text: Annotated[str, strawberry.argument(description="The note.")],
         author: Annotated[
-            ReferenceInput | None, strawberry.argument(description="Who wrote it, 'Type/id'.")
+            ReferenceInput | None,
+            strawberry.argument(
+                description=(
+                    "Who wrote it, 'Type/id'; left out: the caller. With authentication on, "
+                    "only the caller, without a display (FORBIDDEN otherwise)."
+                )
+            ),
         ] = strawberry.UNSET,
     ) -> Task:
         target = argument_id(str(id), "id")
         note = arguments.text(text, "text")
         info.context.access.require("Task", CHANGE)
-        written_by = _reference(author, "author", AUTHOR_TYPES)
-        if written_by is None:
-            written_by = _as_caller(info, AUTHOR_TYPES)
+        given = _reference(author, "author", AUTHOR_TYPES)
+        written_by = info.context.access.acting_for(given, "author", AUTHOR_TYPES)
         written = await _writer(info).add_note(target, note, written_by)
         return _answer(info, written)
