@@ -35,6 +35,8 @@ Chooser = Callable[[Resource], Awaitable[Element | None]]
 """The owner a Task should go to (its first suggested assignee); None when nobody fits."""
 Guard = Callable[[Resource, TaskChange], None]
 """Raises when the caller may not make this change to this Task (gateway.auth's Access)."""
+# A claim or route that lost to an unrelated write is decided once more, then reported.
+_REDECIDE_ATTEMPTS = 2
 
 
 def _anyone(task: Resource, change: TaskChange) -> None:
@@ -46,7 +48,9 @@ class TaskWriter:
 
     Every write to an existing Task is guarded by the version read, so of racing writers
     one wins and the others get VERSION_CONFLICT (ALREADY_CLAIMED for claims). References
-    a change points at must exist (``resolve``). Nothing is retried except notes.
+    a change points at must exist (``resolve``). Notes are retried; a claim or route without
+    an expected version that lost to a write which left the Task unowned (a note) is decided
+    once more on the Task as it is now; nothing else is retried.
     """
 
     def __init__(
@@ -115,25 +119,35 @@ class TaskWriter:
         ALREADY_CLAIMED naming the winner.
         """
         current = await read_task(self._fhir, task_id)
+        # With an expected version the client asked for that version or nothing: no retry.
+        attempts = 1 if expected_version is not None else _REDECIDE_ATTEMPTS
+        for _ in range(attempts):
+            version = current_version(current)
+            change, routed = await self._routing(current, choose, expected_version)
+            if routed is None:
+                return current
+            try:
+                return await self._trail.update(routed, if_match=version, previous=current)
+            except FhirConflictError:
+                latest = await read_task(self._fhir, task_id)
+            # A winner that owns it now: ALREADY_CLAIMED naming it; closed: TASK_CLOSED.
+            self._decide(latest, Route(None) if has_owner(latest) else change, None)
+            current = latest
+        raise VersionConflictError(
+            "The Task changed while it was being routed; nothing was written",
+            current_version=version_of(current),
+        )
+
+    async def _routing(
+        self, current: Resource, choose: Chooser, expected_version: str | None
+    ) -> tuple[Route, Resource | None]:
+        """The route for this version of the Task: its candidate and the Task routed to it."""
         self._guard(current, Route(None))
         # A dry run without a candidate: only ROUTING_NO_CANDIDATE means "look for one".
         with contextlib.suppress(RoutingNoCandidateError):
             self._decide(current, Route(None), expected_version)
-        version = current_version(current)
         change = Route(await choose(current))
-        routed = self._decide(current, change, expected_version)
-        if routed is None:
-            return current
-        try:
-            return await self._trail.update(routed, if_match=version, previous=current)
-        except FhirConflictError:
-            latest = await read_task(self._fhir, task_id)
-        # A winner that owns it now: ALREADY_CLAIMED naming it; else the Task changed otherwise.
-        self._decide(latest, Route(None) if has_owner(latest) else change, None)
-        raise VersionConflictError(
-            "The Task changed while it was being routed; nothing was written",
-            current_version=version_of(latest),
-        )
+        return change, self._decide(current, change, expected_version)
 
     async def add_note(self, task_id: str, text: str, author: Element | None) -> Resource:
         """Append a note, re-reading and re-applying it when another write got in first."""
@@ -178,19 +192,26 @@ class TaskWriter:
         )
 
     async def _claim(self, claimed: Resource, current: Resource, claim: Claim) -> Resource:
-        """Write a claim; a loser of the race learns who holds the Task now."""
-        version = current_version(current)
-        try:
-            return await self._trail.update(claimed, if_match=version, previous=current)
-        except FhirConflictError:
-            latest = await read_task(self._fhir, str(claimed["id"]))
-        if has_owner(latest):
-            # ALREADY_CLAIMED naming the winner, unless the winner is this very claimant.
-            self._decide(latest, claim, None)
-            return latest
+        """Write a claim; a loser of the race learns who holds the Task now. A claim that
+        lost to a write leaving the Task unowned (a note) is decided again, once."""
+        for _ in range(_REDECIDE_ATTEMPTS):
+            version = current_version(current)
+            try:
+                return await self._trail.update(claimed, if_match=version, previous=current)
+            except FhirConflictError:
+                latest = await read_task(self._fhir, str(claimed["id"]))
+            if has_owner(latest):
+                # ALREADY_CLAIMED naming the winner, unless the winner is this very claimant.
+                self._decide(latest, claim, None)
+                return latest
+            self._guard(latest, claim)
+            again = self._decide(latest, claim, None)
+            if again is None:
+                return latest
+            current, claimed = latest, again
         raise VersionConflictError(
             "The Task changed while it was being claimed; nothing was written",
-            current_version=version_of(latest),
+            current_version=version_of(current),
         )
 
 

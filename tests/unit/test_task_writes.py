@@ -142,13 +142,27 @@ async def test_a_claim_lost_to_the_same_claimant_succeeds() -> None:
     assert len(server.puts) == 1
 
 
-async def test_a_claim_lost_to_another_change_is_a_version_conflict() -> None:
+async def test_a_claim_lost_to_another_change_is_decided_once_more() -> None:
     server = FakeServer(task())
-    server.interfere = lambda s: s.bump(description="theirs")
+
+    def once(s: FakeServer) -> None:
+        if len(s.puts) == 1:
+            s.bump(description="theirs")
+
+    server.interfere = once
+    claimed = await server.writer().change("t1", claim())
+    assert claimed["owner"] == ADA
+    assert claimed["description"] == "theirs"
+    assert [r.headers["If-Match"] for r in server.puts] == ['W/"1"', 'W/"2"']
+
+
+async def test_a_claim_that_keeps_losing_to_other_changes_is_a_version_conflict() -> None:
+    server = FakeServer(task())
+    server.interfere = lambda s: s.bump(description=f"change {len(s.puts)}")
     with pytest.raises(VersionConflictError) as caught:
         await server.writer().change("t1", claim())
-    assert caught.value.extensions == {"currentVersion": "2"}
-    assert len(server.puts) == 1
+    assert caught.value.extensions == {"currentVersion": "3"}
+    assert len(server.puts) == 2
 
 
 async def test_claim_of_an_owner_without_a_reference_is_already_claimed() -> None:
