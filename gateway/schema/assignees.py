@@ -96,6 +96,8 @@ async def _open_tasks(ctx: Context, practitioner_id: str) -> int:
             ("owner", f"Practitioner/{practitioner_id}"),
             ("status", OPEN_STATUSES),
             ("_summary", "count"),
+            # A patient-facing caller learns how many of its own Tasks each one holds, no more.
+            *ctx.access.task_search(),
         ],
     )
     return page.total or 0
