@@ -112,6 +112,9 @@ class Query(CallerQueries, AnalyticsQueries):
         first = check_first(first)
         ctx = info.context
         ctx.access.require("Task", LIST)
+        # The queue searches the practitioner's roles and reads the practitioner (licensure).
+        ctx.access.require("PractitionerRole", LIST)
+        ctx.access.require("Practitioner", READ)
         if practitioner is None:
             practitioner_id = await callers_practitioner(info)
         else:

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 
-from gateway.auth import READ
+from gateway.auth import LIST, READ
 from gateway.errors import BadUserInputError, UpstreamError
 from gateway.fhir import DateTimeFormatError, Ref, Resource, parse_datetime, version_of
 from gateway.limits import MAX_HISTORY
@@ -54,6 +54,8 @@ async def task_history(info: Info, task_id: str, first: int) -> list[TaskVersion
         raise BadUserInputError(f"first must be between 1 and {MAX_HISTORY}", argument="first")
     ctx = info.context
     ctx.access.require("Task", READ)
+    # Who made each version comes from a Provenance search: a list, like any other (behaviour.md).
+    ctx.access.require("Provenance", LIST)
     task = Ref("Task", task_id)
     versions = [
         v

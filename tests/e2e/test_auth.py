@@ -187,7 +187,10 @@ async def test_scope_checks_can_be_turned_off(
 
 # --- the patient compartment ----------------------------------------------------------
 
-PATIENT_SCOPES = "openid fhirUser launch/patient patient/Task.rus patient/Practitioner.r"
+PATIENT_SCOPES = (
+    "openid fhirUser launch/patient patient/Task.rus patient/Practitioner.r"
+    " patient/PractitionerRole.s"
+)
 
 
 def compartment_data() -> list[dict[str, Any]]:
@@ -353,10 +356,13 @@ async def test_the_queue_without_a_practitioner_is_the_callers(
         ],
     )
     query = "query { taskQueue { nodes { id } } }"
-    use(secured, oidc_provider.mint())
+    # The queue searches the practitioner's roles: the token lists PractitionerRole too.
+    scope = "openid fhirUser user/Task.s user/Practitioner.r user/PractitionerRole.rs"
+    use(secured, oidc_provider.mint(oidc_provider.claims(scope=scope)))
     assert (await post(secured, query)).json()["data"]["taskQueue"]["nodes"] == [{"id": "q1"}]
     # A PractitionerRole caller reads its practitioner's queue.
-    use(secured, oidc_provider.mint(oidc_provider.claims(fhirUser="PractitionerRole/r-p1")))
+    role_caller = oidc_provider.claims(fhirUser="PractitionerRole/r-p1", scope=scope)
+    use(secured, oidc_provider.mint(role_caller))
     assert (await post(secured, query)).json()["data"]["taskQueue"]["nodes"] == [{"id": "q1"}]
 
 

@@ -46,3 +46,50 @@ async def test_a_patient_counts_only_its_own_tasks_in_open_tasks(
     ]
     assert counts
     assert all(r.url.params.get("patient") == "Patient/pny" for r in counts)
+
+
+async def test_history_needs_the_provenance_list_scope(
+    secured: Gateway, oidc_provider: OidcProvider
+) -> None:
+    await put_all(secured.fhir, [task("t1")])
+    use(secured, oidc_provider, scope="openid fhirUser user/Task.rs")
+    query = 'query { task(id: "t1") { id history { versionId } } }'
+    with secured.counting():
+        body = await secured.gql(query)
+    assert body["data"] == {"task": {"id": "t1", "history": None}}
+    [error] = body["errors"]
+    assert error["path"] == ["task", "history"]
+    assert error["extensions"] == {
+        "code": "FORBIDDEN",
+        "reason": "scope",
+        "scope": "user/Provenance.s",
+    }
+    # The Task itself was read; its history and its Provenance were not asked for.
+    [read] = secured.requests
+    assert read.url.path.endswith("/Task")
+
+    use(secured, oidc_provider, scope="openid fhirUser user/Task.rs user/Provenance.s")
+    history = (await secured.data(query))["task"]["history"]
+    assert len(history) == 1
+
+
+async def test_the_queue_needs_the_practitioner_role_list_scope(
+    secured: Gateway, oidc_provider: OidcProvider
+) -> None:
+    await put_all(secured.fhir, clinic())
+    query = 'query { taskQueue(practitioner: "bob") { nodes { id } } }'
+    use(secured, oidc_provider, scope="openid fhirUser user/Task.s user/Practitioner.r")
+    with secured.counting():
+        body = await secured.gql(query)
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "reason": "scope",
+        "scope": "user/PractitionerRole.s",
+    }
+    assert secured.requests == []
+
+    scope = "openid fhirUser user/Task.s user/Practitioner.r user/PractitionerRole.s"
+    use(secured, oidc_provider, scope=scope)
+    nodes = (await secured.data(query))["taskQueue"]["nodes"]
+    assert {"id": "t-ny"} in nodes

@@ -9,6 +9,9 @@ from tests.conftest import Gateway
 from tests.e2e.builders import put_all, referenced, task
 from tests.oidc_provider import OidcProvider
 
+# Who made each version is a Provenance search: the token lists Provenance too.
+CLINICIAN_WITH_PROVENANCE = "openid fhirUser user/Task.cruds user/Practitioner.rs user/Provenance.s"
+
 HISTORY = """query($id: ID!, $first: Int) { task(id: $id) { history(first: $first) {
   versionId lastUpdated status statusReason { text } businessStatus { text }
   ownerReference { reference } agent { reference display } activity
@@ -35,7 +38,7 @@ async def test_history_shows_who_did_what_newest_first(
     secured: Gateway, oidc_provider: OidcProvider
 ) -> None:
     await put_all(secured.fhir, referenced())
-    use(secured, oidc_provider.mint())
+    use(secured, oidc_provider.mint(oidc_provider.claims(scope=CLINICIAN_WITH_PROVENANCE)))
     task_id = (await secured.data(CREATE))["createTask"]["id"]
     await secured.data(HOLD, {"id": task_id})
     last = (await secured.data(ASSIGN, {"id": task_id}))["assignTask"]["versionId"]
@@ -107,7 +110,8 @@ async def test_a_patient_sees_only_versions_in_its_compartment(
     await put_all(secured.fhir, [*referenced(), task("t1", **{"for": "Patient/pt2"})])
     moved = await secured.fhir.read(Ref("Task", "t1"))
     await secured.fhir.update({**moved, "for": {"reference": "Patient/pt1"}})
-    claims = oidc_provider.claims(fhirUser="Patient/pt1", patient="pt1", scope="patient/Task.rs")
+    scope = "patient/Task.rs patient/Provenance.s"
+    claims = oidc_provider.claims(fhirUser="Patient/pt1", patient="pt1", scope=scope)
     use(secured, oidc_provider.mint(claims))
 
     versions = await history(secured, "t1")
