@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from gateway.auth import LIST, READ
+from gateway.auth import READ
 from gateway.fhir import Ref
 from gateway.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from gateway.routing import licensed_states
@@ -19,7 +19,11 @@ from gateway.schema.enums import TaskSort
 from gateway.schema.inputs import TaskFilter
 from gateway.schema.licensure_screen import PATIENT_INCLUDE, licensure_screen
 from gateway.schema.paging import check_first
-from gateway.schema.queue_owner import callers_practitioner, practitioner_and_roles
+from gateway.schema.queue_owner import (
+    callers_practitioner,
+    practitioner_and_roles,
+    require_queue_scopes,
+)
 from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
 from gateway.schema.task_lists import list_tasks, read_page
@@ -111,10 +115,7 @@ class Query(CallerQueries, AnalyticsQueries):
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
-        ctx.access.require("Task", LIST)
-        # The queue searches the practitioner's roles and reads the practitioner (licensure).
-        ctx.access.require("PractitionerRole", LIST)
-        ctx.access.require("Practitioner", READ)
+        require_queue_scopes(ctx.access)
         if practitioner is None:
             practitioner_id = await callers_practitioner(info)
         else:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from gateway.auth import LIST, READ, Access
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import Ref, Resource, try_parse_reference
 from gateway.schema.context import Info
+
+
+def require_queue_scopes(access: Access) -> None:
+    """What reading a queue, or following it live, takes: listing Tasks, searching the
+    practitioner's roles and reading the practitioner (licensure); FORBIDDEN before any request."""
+    access.require("Task", LIST)
+    access.require("PractitionerRole", LIST)
+    access.require("Practitioner", READ)
 
 
 async def callers_practitioner(info: Info) -> str:

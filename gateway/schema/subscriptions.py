@@ -23,7 +23,11 @@ from gateway.schema.arguments import argument_id
 from gateway.schema.change_filter import TaskChangeFilter, change_matcher
 from gateway.schema.context import Info
 from gateway.schema.licensure_screen import licensure_screen
-from gateway.schema.queue_owner import callers_practitioner, practitioner_and_roles
+from gateway.schema.queue_owner import (
+    callers_practitioner,
+    practitioner_and_roles,
+    require_queue_scopes,
+)
 from gateway.schema.scalars import DateTime
 from gateway.schema.task import Task
 from gateway.schema.work_queue import in_queue, role_codings
@@ -171,7 +175,7 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[TaskChange, None]:
         ctx = info.context
-        ctx.access.require("Task", LIST)
+        require_queue_scopes(ctx.access)
         if practitioner is None:
             practitioner_id = await callers_practitioner(info)
         else:

@@ -229,6 +229,23 @@ async def test_a_subscription_needs_the_s_scope(oidc_provider: OidcProvider) -> 
     assert errors[0]["extensions"]["reason"] == "scope"
 
 
+async def test_following_a_queue_needs_the_scopes_reading_it_needs(
+    oidc_provider: OidcProvider,
+) -> None:
+    # The practitioner's roles are searched when the subscription starts, as taskQueue does.
+    narrow = oidc_provider.mint(oidc_provider.claims())
+    async with _secured(oidc_provider) as gateway, socket(gateway) as ws:
+        await ws.init({"Authorization": f"Bearer {narrow}"})
+        await ws.subscribe("1", QUEUE, {"practitioner": "ada"})
+        message = await ws.receive()
+    errors = message["payload"]["errors"] if message["type"] == "next" else message["payload"]
+    assert errors[0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "reason": "scope",
+        "scope": "user/PractitionerRole.s",
+    }
+
+
 async def test_a_patient_token_never_receives_another_patients_task(
     oidc_provider: OidcProvider,
 ) -> None:
