@@ -20,6 +20,7 @@ from gateway.schema.inputs import TaskFilter
 from gateway.schema.licensure_screen import PATIENT_INCLUDE, licensure_screen
 from gateway.schema.paging import check_first
 from gateway.schema.queue_owner import (
+    PractitionerArgument,
     callers_practitioner,
     practitioner_and_roles,
     require_queue_scopes,
@@ -93,10 +94,7 @@ class Query(CallerQueries, AnalyticsQueries):
     async def task_queue(
         self,
         info: Info,
-        practitioner: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Practitioner id; left out: the caller."),
-        ] = None,
+        practitioner: PractitionerArgument = None,
         first: Annotated[
             int | None, strawberry.argument(description=_PAGE_SIZE)
         ] = DEFAULT_PAGE_SIZE,

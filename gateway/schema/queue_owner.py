@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import strawberry
+
 from gateway.auth import LIST, READ, Access
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import Ref, Resource, try_parse_reference
 from gateway.schema.context import Info
+
+# Whose queue taskQueue lists and taskQueueChanged follows.
+PractitionerArgument = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(description="Practitioner id; left out: the caller."),
+]
 
 
 def require_queue_scopes(access: Access) -> None:

@@ -24,6 +24,7 @@ from gateway.schema.change_filter import TaskChangeFilter, change_matcher
 from gateway.schema.context import Info
 from gateway.schema.licensure_screen import licensure_screen
 from gateway.schema.queue_owner import (
+    PractitionerArgument,
     callers_practitioner,
     practitioner_and_roles,
     require_queue_scopes,
@@ -169,10 +170,7 @@ class Subscription:
     async def task_queue_changed(
         self,
         info: Info,
-        practitioner: Annotated[
-            strawberry.ID | None,
-            strawberry.argument(description="Practitioner id; left out: the caller."),
-        ] = None,
+        practitioner: PractitionerArgument = None,
     ) -> AsyncGenerator[TaskChange, None]:
         ctx = info.context
         require_queue_scopes(ctx.access)

@@ -73,6 +73,16 @@ async def test_polling_off_is_named_in_readyz(
     assert ready.json() == {"status": "ready", "poller": "off", "pollerReason": reason, **more}
 
 
+def on_peer(peer: str, poll_interval: str, redis: RedisServer | None = None) -> dict[str, str]:
+    """Settings of a gateway process on the Medplum peer, with Redis when given."""
+    settings = {
+        "GATEWAY_FHIR_BASE_URL": peer,
+        "GATEWAY_FHIR_SERVER": "medplum",
+        "GATEWAY_CHANGES_POLL_INTERVAL": poll_interval,
+    }
+    return settings if redis is None else {**settings, "GATEWAY_REDIS_URL": redis.url}
+
+
 def poller_state(url: str) -> str:
     state: str = httpx2.get(f"{url}/readyz", timeout=10.0).json()["poller"]
     return state
@@ -89,12 +99,7 @@ def wait_for_state(url: str, state: str) -> None:
 def test_two_gateway_processes_poll_one_at_a_time_and_hand_over(
     peer: str, redis_server: RedisServer
 ) -> None:
-    settings = {
-        "GATEWAY_FHIR_BASE_URL": peer,
-        "GATEWAY_FHIR_SERVER": "medplum",
-        "GATEWAY_REDIS_URL": redis_server.url,
-        "GATEWAY_CHANGES_POLL_INTERVAL": "0.2",
-    }
+    settings = on_peer(peer, "0.2", redis_server)
     with contextlib.ExitStack() as first_process:
         first = first_process.enter_context(gateway_process(settings))
         wait_for_state(first, "active")
@@ -121,12 +126,7 @@ def test_a_mutation_through_one_replica_reaches_a_subscriber_on_another_through_
     peer: str, redis_server: RedisServer
 ) -> None:
     # Polling off: only the Redis fan-out can carry the change from one process to the other.
-    settings = {
-        "GATEWAY_FHIR_BASE_URL": peer,
-        "GATEWAY_FHIR_SERVER": "medplum",
-        "GATEWAY_REDIS_URL": redis_server.url,
-        "GATEWAY_CHANGES_POLL_INTERVAL": "0",
-    }
+    settings = on_peer(peer, "0", redis_server)
     create = "mutation { createTask(input: {status: READY}) { id versionId } }"
     with (
         gateway_process(settings) as listening,
@@ -142,11 +142,7 @@ def test_a_mutation_through_one_replica_reaches_a_subscriber_on_another_through_
 
 
 def test_a_task_written_straight_to_the_server_reaches_a_subscriber(peer: str) -> None:
-    settings = {
-        "GATEWAY_FHIR_BASE_URL": peer,
-        "GATEWAY_FHIR_SERVER": "medplum",
-        "GATEWAY_CHANGES_POLL_INTERVAL": "0.2",
-    }
+    settings = on_peer(peer, "0.2")
     with (
         gateway_process(settings) as url,
         node_client("subscribe_ws.mjs", _ws(url), CHANGED, "null", "1") as client,
