@@ -18,6 +18,7 @@ from gateway.schema.queries import Query
 from gateway.schema.query_cost import TokenLimit, limit_rules
 from gateway.schema.resource_types import RESOURCE_TYPES
 from gateway.schema.scalars import SCALARS
+from gateway.schema.shared_events import SharedEventExecutor
 from gateway.schema.subscriptions import Subscription
 
 __all__ = ["GatewaySchema", "build_schema"]
@@ -54,4 +55,5 @@ def build_schema(settings: Settings | None = None) -> GatewaySchema:
         types=RESOURCE_TYPES,
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=SharedEventExecutor,
     )

@@ -65,13 +65,14 @@ class TaskChange:
         cls, event: TaskChangeEvent, task: Resource | None, in_queue: bool | None = None
     ) -> TaskChange:
         """The change as delivered; one object serves every subscriber the hub hands the same
-        event to (it holds no caller's data: nested fields check access when resolved)."""
-        key = (event, task is not None, in_queue)
-        last = _LAST_BUILT.get("change")
-        if last is not None and last[0][0] is event and last[0][1:] == key[1:]:
-            return last[1]
-        built = cls._build(event, task, in_queue)
-        _LAST_BUILT["change"] = (key, built)
+        event to with the same visibility (it holds no caller's data: nested fields check access
+        when resolved), so shared_events can execute it once per group of subscribers."""
+        if _LATEST.event is not event:
+            _LATEST.event, _LATEST.built = event, {}
+        variant = (task is not None, in_queue)
+        built = _LATEST.built.get(variant)
+        if built is None:
+            built = _LATEST.built[variant] = cls._build(event, task, in_queue)
         return built
 
     @classmethod
@@ -88,9 +89,17 @@ class TaskChange:
         )
 
 
-# All subscribers of a process see an event one after the other, so remembering the last
-# change built saves building the same Task for each of them.
-_LAST_BUILT: dict[str, tuple[tuple[TaskChangeEvent, bool, bool | None], TaskChange]] = {}
+class _Latest:
+    """The latest event's changes as built, by (task visible, inQueue)."""
+
+    def __init__(self) -> None:
+        self.event: TaskChangeEvent | None = None
+        self.built: dict[tuple[bool, bool | None], TaskChange] = {}
+
+
+# All subscribers of a process see an event one after the other, so remembering the changes
+# built for the latest one saves building the same Task for each of them.
+_LATEST = _Latest()
 
 
 def _expired() -> UnauthenticatedError:
