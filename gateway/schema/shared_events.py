@@ -164,7 +164,7 @@ class _Member:
         if result is not None:
             return result if not result.errors else self._own()
         running = self._shared.running
-        if running is None:  # the leading execution failed: this subscriber runs its own
+        if running is None:  # the leading execution raised instead of starting
             return self._own()
         return self._after(running)
 
@@ -176,9 +176,13 @@ class _Member:
         return executor.execute_operation(False)
 
     async def _after(self, running: asyncio.Future[ExecutionResult]) -> ExecutionResult:
-        result = await asyncio.shield(running)
-        if not result.errors:
-            return result
+        # Waited for, not awaited: this subscriber going away does not cancel the group's run.
+        await asyncio.wait([running])
+        if not running.cancelled() and running.exception() is None:
+            result = running.result()
+            if not result.errors:
+                return result
+        # Errors are not shared: this subscriber's own execution tells its own.
         own = self._own()
         return cast(ExecutionResult, await own if self._base.is_awaitable(own) else own)
 
