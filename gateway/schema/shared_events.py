@@ -75,7 +75,12 @@ def next_frame(message: Mapping[str, Any]) -> str | None:
     """The graphql-transport-ws ``next`` frame for a shared payload, its JSON encoded once;
     None for any other message (the caller encodes it as usual)."""
     payload = message.get("payload")
-    if message.get("type") != "next" or not isinstance(payload, dict) or len(payload) != 1:
+    if (
+        len(message) != 3
+        or message.get("type") != "next"
+        or not isinstance(payload, dict)
+        or len(payload) != 1
+    ):
         return None
     data = payload.get("data")
     found = _PAYLOADS.get(id(data))
@@ -84,7 +89,10 @@ def next_frame(message: Mapping[str, Any]) -> str | None:
         return None
     encoded = found[1]
     if encoded is None:
-        encoded = orjson.dumps(payload).decode()
+        try:
+            encoded = orjson.dumps(payload).decode()
+        except TypeError:  # integers past 64 bits: the view's own encoder writes them
+            return None
         _PAYLOADS[id(data)] = (data, encoded)
     # The same text orjson writes for the whole message (keys in this order).
     return f'{{"id":{orjson.dumps(operation_id).decode()},"type":"next","payload":{encoded}}}'
