@@ -17,7 +17,8 @@ from websockets.exceptions import ConnectionClosed
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.runtime import Runtime
-from tests.conftest import free_port
+from tests.conftest import free_port, settings_for
+from tests.oidc_provider import OidcProvider
 
 # Generous bounds: a test waits this long for what it expects, and never asserts speed.
 DEADLINE_S = 20.0
@@ -114,3 +115,15 @@ async def socket(
         open_timeout=DEADLINE_S,
     ) as connection:
         yield Socket(connection)
+
+
+def serving_secured(provider: OidcProvider) -> contextlib.AbstractAsyncContextManager[LiveGateway]:
+    """A served gateway on the embedded store whose callers authenticate with ``provider``."""
+    return serving(
+        settings_for(
+            "embedded",
+            auth_mode="jwt",
+            auth_issuer=provider.issuer,
+            auth_audience=provider.audience,
+        )
+    )

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 
 from tests.conftest import settings_for
-from tests.e2e.live_server import DEADLINE_S, LiveGateway, Socket, serving, socket
+from tests.e2e.live_server import DEADLINE_S, LiveGateway, Socket, serving, serving_secured, socket
 from tests.oidc_provider import OidcProvider
 
 WITH_SUBTASKS = """
@@ -55,17 +55,6 @@ async def _searches(gateway: LiveGateway) -> float:
     return found[0] if found else 0.0
 
 
-def _secured(provider: OidcProvider) -> Any:
-    return serving(
-        settings_for(
-            "embedded",
-            auth_mode="jwt",
-            auth_issuer=provider.issuer,
-            auth_audience=provider.audience,
-        )
-    )
-
-
 async def test_a_patient_never_gets_what_a_practitioner_with_the_same_document_got(
     oidc_provider: OidcProvider,
 ) -> None:
@@ -78,7 +67,7 @@ async def test_a_patient_never_gets_what_a_practitioner_with_the_same_document_g
             scope="openid fhirUser launch/patient patient/Task.rs",
         )
     )
-    async with _secured(oidc_provider) as gateway:
+    async with serving_secured(oidc_provider) as gateway:
         await _write(gateway, _child("c1", "p", **FOR_PT1))
         await _write(gateway, _child("c2", "p", **FOR_PT2))
         async with socket(gateway) as staff, socket(gateway) as portal:

@@ -14,7 +14,7 @@ from websockets.exceptions import InvalidStatus
 
 from gateway.changes import TaskChangeEvent
 from tests.conftest import settings_for
-from tests.e2e.live_server import DEADLINE_S, LiveGateway, Socket, serving, socket
+from tests.e2e.live_server import DEADLINE_S, LiveGateway, Socket, serving, serving_secured, socket
 from tests.oidc_provider import OidcProvider
 
 CHANGED = """
@@ -177,21 +177,10 @@ async def test_websocket_origins_are_those_allowed_for_cors() -> None:
 # --- authentication and the compartment (GATEWAY_AUTH_MODE=jwt) ------------------------------
 
 
-def _secured(provider: OidcProvider) -> Any:
-    return serving(
-        settings_for(
-            "embedded",
-            auth_mode="jwt",
-            auth_issuer=provider.issuer,
-            auth_audience=provider.audience,
-        )
-    )
-
-
 async def test_a_missing_or_invalid_token_closes_the_connection_with_4403(
     oidc_provider: OidcProvider,
 ) -> None:
-    async with _secured(oidc_provider) as gateway:
+    async with serving_secured(oidc_provider) as gateway:
         async with socket(gateway) as anonymous:
             await anonymous.send({"type": "connection_init", "payload": {}})
             assert await anonymous.closed() == 4403
@@ -211,7 +200,7 @@ async def test_a_token_that_expires_during_a_subscription_closes_it_with_4403(
     oidc_provider: OidcProvider,
 ) -> None:
     token = oidc_provider.mint(oidc_provider.claims(exp=int(time.time()) + 2))
-    async with _secured(oidc_provider) as gateway, socket(gateway) as ws:
+    async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
         assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
         await ws.subscribe("1", CHANGED)
         await gateway.subscribers(1)
@@ -220,7 +209,7 @@ async def test_a_token_that_expires_during_a_subscription_closes_it_with_4403(
 
 async def test_a_subscription_needs_the_s_scope(oidc_provider: OidcProvider) -> None:
     token = oidc_provider.mint(oidc_provider.claims(scope="openid user/Task.r"))
-    async with _secured(oidc_provider) as gateway, socket(gateway) as ws:
+    async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
         await ws.init({"Authorization": f"Bearer {token}"})
         await ws.subscribe("1", CHANGED)
         message = await ws.receive()
@@ -234,7 +223,7 @@ async def test_following_a_queue_needs_the_scopes_reading_it_needs(
 ) -> None:
     # The practitioner's roles are searched when the subscription starts, as taskQueue does.
     narrow = oidc_provider.mint(oidc_provider.claims())
-    async with _secured(oidc_provider) as gateway, socket(gateway) as ws:
+    async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
         await ws.init({"Authorization": f"Bearer {narrow}"})
         await ws.subscribe("1", QUEUE, {"practitioner": "ada"})
         message = await ws.receive()
@@ -256,7 +245,7 @@ async def test_a_patient_token_never_receives_another_patients_task(
     )
     token = oidc_provider.mint(claims)
     mine, theirs = {"for": {"reference": "Patient/pt1"}}, {"for": {"reference": "Patient/pt2"}}
-    async with _secured(oidc_provider) as gateway, socket(gateway) as ws:
+    async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
         store = gateway.runtime.store
         assert store is not None
 
