@@ -68,7 +68,7 @@ schema: $(STAMP)
 	$(PY) -m gateway export-schema --output schema.graphql
 
 test: $(STAMP) $(NODE_STAMP) $(CLIENTS_STAMP) redis chromium lint typecheck
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(STAMP) $(NODE_STAMP) redis
 	$(PY) bench/medplum_compare.py
