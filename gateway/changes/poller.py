@@ -88,6 +88,8 @@ class ChangePoller:
         try:
             if holding == "gained" or self._position is None:
                 self._position = await self._start_position()
+                if self._position is None:
+                    return "redis"
                 self.state = "active"
                 return "none"
             return await self._poll(self._position)
@@ -110,13 +112,15 @@ class ChangePoller:
             return "capped"
         return "changes" if published else "none"
 
-    async def _start_position(self) -> PollPosition:
+    async def _start_position(self) -> PollPosition | None:
+        """The shared position; None when Redis could not say (the next poll asks again:
+        starting from now would skip what changed since the last holder's position)."""
         try:
             stored = await self._positions.load()
         except REDIS_ERRORS:
             reraise_cancellation()
             self._note_redis_down()
-            stored = None
+            return None
         if stored is not None:
             return stored
         # No position anywhere: changes are what happens from now on, so the newest Task and

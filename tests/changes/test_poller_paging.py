@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from gateway.changes import ChangeHub, ChangePoller, MemoryPositionStore, SoloLock, TaskChangeEvent
+from gateway.changes.poll_position import PollPosition
 from tests.changes.fake_history_server import FakeServer
 
 
@@ -126,3 +127,44 @@ async def test_a_failing_server_skips_polls_and_loses_nothing(
     server.down = False
     assert await watched.poller.poll_once() == "changes"
     assert watched.keys() == [("during", "1", "CREATED")]
+
+
+class PositionsRedisBlinks(MemoryPositionStore):
+    """A shared position whose next read times out, as a Redis socket timeout does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next_load = False
+
+    async def load(self) -> PollPosition | None:
+        if self.fail_next_load:
+            self.fail_next_load = False
+            raise TimeoutError("redis read timed out")
+        return await super().load()
+
+
+async def test_a_takeover_whose_position_read_fails_waits_rather_than_skipping(
+    server: FakeServer,
+) -> None:
+    async def type_history() -> bool:
+        return False
+
+    positions = PositionsRedisBlinks()
+    first = ChangePoller(
+        ChangeHub(), server.client(), type_history, positions, SoloLock(), interval=1.0
+    )
+    await first.poll_once()
+    server.write("seen", seconds=100)
+    await first.poll_once()
+    # The holder dies; changes are made before another replica takes over.
+    server.write("missed-1", seconds=200)
+    server.write("missed-2", seconds=201)
+    hub = ChangeHub()
+    published: list[TaskChangeEvent] = []
+    hub.add_relay(published.append)
+    positions.fail_next_load = True
+    second = ChangePoller(hub, server.client(), type_history, positions, SoloLock(), interval=1.0)
+    assert await second.poll_once() == "redis"
+    assert await second.poll_once() == "none"  # the shared position, read this time
+    assert await second.poll_once() == "changes"
+    assert [e.task_id for e in published] == ["missed-1", "missed-2"]
