@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from gateway.changes.observed import Observed, from_history_entry, from_match
 from gateway.changes.poll_position import PollPosition
-from gateway.fhir import FhirClient, Resource, format_instant
+from gateway.fhir import FhirClient, FhirResponseError, Resource, format_instant
 
 PAGE_SIZE = 100
 # Pages one poll reads at most (per way: history, then search when history had more).
@@ -63,11 +63,21 @@ async def _through_history(fhir: FhirClient, since: datetime | None) -> Reading:
     for _ in range(MAX_PAGES - 1):
         next_url = _next_link(bundle)
         if next_url is None:
-            return Reading(_oldest_first(map(from_history_entry, entries)), complete=True)
-        bundle = await fhir.history_next(next_url, "Task")
+            return Reading(_history_oldest_first(entries), complete=True)
+        try:
+            bundle = await fhir.history_next(next_url, "Task")
+        except FhirResponseError:
+            # A next link outside the base URL (a server behind a proxy), or a page that is no
+            # Bundle: the window is read by search instead, rather than failing every poll.
+            return Reading([], complete=False)
         entries.extend(_entries(bundle))
     complete = _next_link(bundle) is None
-    return Reading(_oldest_first(map(from_history_entry, entries)), complete=complete)
+    return Reading(_history_oldest_first(entries), complete=complete)
+
+
+def _history_oldest_first(entries: list[object]) -> list[Observed]:
+    # History lists newest first: reversed, the versions sharing one stamp stay in order.
+    return _oldest_first(map(from_history_entry, reversed(entries)))
 
 
 async def _through_search(fhir: FhirClient, position: PollPosition) -> Reading:

@@ -32,6 +32,8 @@ class FakeServer:
     versions: list[Version] = field(default_factory=list)
     requests: list[httpx2.URL] = field(default_factory=list)
     down: bool = False
+    # Where history's next links point (a server behind a proxy names another host).
+    next_base: str = BASE
 
     def write(self, task_id: str, seconds: float, *, deleted: bool = False) -> Version:
         number = 1 + sum(1 for v in self.versions if v.task_id == task_id)
@@ -74,7 +76,7 @@ class FakeServer:
         return _bundle("searchset", entries, [])
 
     def _history(self, params: dict[str, str]) -> httpx2.Response:
-        found = list(self.versions)
+        found = list(reversed(self.versions))  # newest first, also within one stamp
         if "_since" in params:
             since = parse_datetime(params["_since"]).earliest()
             found = [v for v in found if v.stamp >= since]
@@ -84,7 +86,7 @@ class FakeServer:
         links = []
         if (page + 1) * count < len(found):
             query = urlencode({**params, "_page": str(page + 1)})
-            links.append({"relation": "next", "url": f"{BASE}Task/_history?{query}"})
+            links.append({"relation": "next", "url": f"{self.next_base}Task/_history?{query}"})
         return _bundle("history", entries, links)
 
 

@@ -96,6 +96,30 @@ async def test_history_brings_every_version_and_deletes(server: FakeServer) -> N
     assert all(url.path.endswith("/Task/_history") for url in server.requests)
 
 
+async def test_versions_sharing_one_stamp_arrive_oldest_first_from_history(
+    server: FakeServer,
+) -> None:
+    watched = Watched(server, history=True)
+    await watched.poller.poll_once()
+    for _ in range(3):
+        server.write("quick", seconds=10)
+    assert await watched.poller.poll_once() == "changes"
+    assert [e.version_id for e in watched.published] == ["1", "2", "3"]
+
+
+async def test_history_next_links_outside_the_base_are_read_by_search_instead(
+    server: FakeServer,
+) -> None:
+    server.next_base = "https://proxy.example.net/fhir/"
+    watched = Watched(server, history=True)
+    await watched.poller.poll_once()
+    for n in range(150):  # more than one history page
+        server.write(f"t{n:03}", seconds=10 + n / 100)
+    assert await watched.poller.poll_once() == "changes"
+    assert [e.task_id for e in watched.published] == [f"t{n:03}" for n in range(150)]
+    assert not any(url.host == "proxy.example.net" for url in server.requests)
+
+
 async def test_a_history_backlog_beyond_one_poll_is_caught_up_by_search(
     server: FakeServer,
 ) -> None:
