@@ -23,6 +23,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.limits import SHUTDOWN_GRACE_S
     from gateway.observability import configure_logging
 
     host, port = host or settings.host, port or settings.port
@@ -48,6 +49,7 @@ def _serve(settings: Settings, host: str | None, port: int | None) -> int:
             # uvicorn's access log prints query strings, which can carry GraphQL variables (PHI).
             access_log=False,
             proxy_headers=True,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_S,
         )
         server = uvicorn.Server(config)
         url_host = f"[{host}]" if family == socket.AF_INET6 else host

@@ -67,3 +67,6 @@ CHANGES_REMEMBERED: Final = 10_000
 # A WebSocket's connection_init must come within this; Retry-After of a process that is full.
 CONNECTION_INIT_TIMEOUT_S: Final = 10.0
 FULL_RETRY_AFTER_S: Final = 5
+# Seconds a stopping process waits for open requests; live HTTP subscriptions never end by
+# themselves, so after this they are cut and the shutdown (lock release, store close) runs.
+SHUTDOWN_GRACE_S: Final = 5

@@ -18,6 +18,8 @@ from tests.conftest import free_port
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+# The process behind each URL gateway_process yields, for tests that stop it themselves.
+PROCESSES: dict[str, subprocess.Popen[bytes]] = {}
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: IO[bytes]) -> None:
@@ -57,8 +59,10 @@ def gateway_process(settings: Mapping[str, str]) -> Iterator[str]:
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_healthy(url, process, log)
+            PROCESSES[url] = process
             yield url
         finally:
+            PROCESSES.pop(f"http://127.0.0.1:{port}", None)
             process.terminate()
             try:
                 process.wait(timeout=STOP_TIMEOUT)

@@ -4,6 +4,7 @@ embedded store reaches them once, in order, also a write made by another process
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import httpx2
 import pytest
 
 from tests.node_clients import node_client, printed, wait_for_subscriptions
-from tests.serve import gateway_process
+from tests.serve import PROCESSES, STOP_TIMEOUT, gateway_process
 
 CHANGED = "subscription { taskChanged { kind taskId versionId task { status } } }"
 CREATE = "mutation { createTask(input: {status: REQUESTED}) { id versionId } }"
@@ -123,3 +124,22 @@ def test_graphql_sse_receives_changes(gateway_url: str) -> None:
     assert lines == [
         {"payload": {"data": {"taskChanged": {"kind": "CREATED", "taskId": created["id"]}}}}
     ]
+
+
+def test_a_stopping_process_ends_while_an_http_subscription_is_open(gateway_url: str) -> None:
+    # An HTTP subscription never ends by itself: the process cuts it after its grace period,
+    # then shuts down cleanly (store closed, poller lock given back) instead of hanging.
+    accept = 'multipart/mixed;subscriptionSpec="1.0",application/json'
+    with httpx2.stream(
+        "POST",
+        f"{gateway_url}/graphql",
+        json={"query": CHANGED},
+        headers={"Accept": accept},
+        timeout=30.0,
+    ) as response:
+        assert response.headers["content-type"].startswith("multipart/mixed")
+        wait_for_subscriptions(gateway_url, 1)
+        process = PROCESSES[gateway_url]
+        process.terminate()
+        # uvicorn raises the signal again once it has shut down.
+        assert process.wait(timeout=STOP_TIMEOUT) == -signal.SIGTERM
