@@ -1,11 +1,15 @@
 """graphql-transport-ws connections: a cap on subscriptions, documents checked as over HTTP,
-errors shaped by the one error mapping, keep-alive pings, and the close codes of behaviour.md
-(4403 for a token that is invalid or expires, 1013 for a subscriber that fell behind)."""
+loaders of its own for each operation, errors shaped by the one error mapping, keep-alive
+pings, and the close codes of behaviour.md (4403 for a token that is invalid or expires, also
+with no subscription open; 1013 for a subscriber that fell behind)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from contextvars import ContextVar
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLError
@@ -25,6 +29,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from gateway.changes import SubscriberFellBehind
 from gateway.errors import GatewayError, QueryTooComplexError, UnauthenticatedError
+from gateway.loaders import Loaders
 from gateway.schema.context import Context
 from gateway.schema.error_shaping import shape_error
 
@@ -35,6 +40,9 @@ if TYPE_CHECKING:
 
 FELL_BEHIND = 1013  # "try again later"
 FORBIDDEN = 4403
+
+# The context of the operation a task runs (each operation runs in a task of its own).
+_OPERATION: ContextVar[Context | None] = ContextVar("websocket operation", default=None)
 
 
 def close_code(result: ExecutionResult) -> tuple[int, str] | None:
@@ -60,6 +68,17 @@ class SubscriptionSocket(BaseGraphQLTransportWSHandler[Context, None]):
     """Strawberry's graphql-transport-ws handler with the gateway's rules."""
 
     _ping: asyncio.Task[None] | None = None
+    _expiry: asyncio.Task[None] | None = None
+    _connection: Context
+
+    @property
+    def context(self) -> Context:
+        """The running operation's context, else the connection's (authenticated once)."""
+        return _OPERATION.get() or self._connection
+
+    @context.setter
+    def context(self, value: Context) -> None:
+        self._connection = value
 
     @property
     def runtime(self) -> Runtime:
@@ -70,6 +89,23 @@ class SubscriptionSocket(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self._ping is None:
             self._ping = asyncio.create_task(self._keep_alive())
+            self._expiry = asyncio.create_task(self._close_at_expiry())
+
+    async def _close_at_expiry(self) -> None:
+        # Queries and mutations travel on the socket too: none may run on an expired token.
+        expires = self._connection.access.caller.expires_at
+        if expires is None:
+            return
+        await asyncio.sleep(max(0.0, (expires - datetime.now(UTC)).total_seconds()))
+        with contextlib.suppress(WebSocketDisconnected, RuntimeError):
+            await self.websocket.close(FORBIDDEN, "Forbidden")
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        # Loaders of its own, as each HTTP request has: nothing one operation read is served,
+        # stale, to a later one on the same connection, and the cache ends with it.
+        shared = self._connection
+        _OPERATION.set(replace(shared, loaders=Loaders.create(shared.fhir)))
+        await super().run_operation(operation)
 
     async def _keep_alive(self) -> None:
         interval = self.runtime.settings.websocket_ping_interval
@@ -79,15 +115,20 @@ class SubscriptionSocket(BaseGraphQLTransportWSHandler[Context, None]):
                 await self.send_message({"type": "ping"})
 
     async def shutdown(self) -> None:
-        if self._ping is not None:
-            self._ping.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ping
+        for task in (self._ping, self._expiry):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await super().shutdown()
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if not self.connection_acknowledged or message["id"] in self.operations:
             await super().handle_subscribe(message)  # closes the socket, as the protocol says
+            return
+        expires = self._connection.access.caller.expires_at
+        if expires is not None and expires <= datetime.now(UTC):
+            await self.websocket.close(FORBIDDEN, "Forbidden")  # before the timer closes it
             return
         payload: dict[str, Any] = dict(message["payload"])
         limit = self.runtime.settings.max_subscriptions_per_connection

@@ -207,6 +207,31 @@ async def test_a_token_that_expires_during_a_subscription_closes_it_with_4403(
         assert await ws.closed() == 4403
 
 
+async def test_a_token_that_expires_closes_a_connection_with_no_subscription_with_4403(
+    oidc_provider: OidcProvider,
+) -> None:
+    # Queries and mutations travel on the socket too: an expired token must not keep them going.
+    token = oidc_provider.mint(oidc_provider.claims(exp=int(time.time()) + 2))
+    async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
+        assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
+        assert await ws.closed() == 4403
+
+
+async def test_each_operation_on_a_connection_reads_the_fhir_server_afresh() -> None:
+    query = "query($id: ID!) { task(id: $id) { status versionId } }"
+    async with serving(settings_for("embedded")) as gateway, socket(gateway) as ws:
+        await ws.init()
+        await _put(gateway, _task("a", "ready"))
+        await ws.subscribe("1", query, {"id": "a"})
+        first = await ws.receive()
+        assert (await ws.receive())["type"] == "complete"
+        await _put(gateway, _task("a", "in-progress"))
+        await ws.subscribe("2", query, {"id": "a"})
+        second = await ws.receive()
+    assert first["payload"]["data"]["task"] == {"status": "READY", "versionId": "1"}
+    assert second["payload"]["data"]["task"] == {"status": "IN_PROGRESS", "versionId": "2"}
+
+
 async def test_a_subscription_needs_the_s_scope(oidc_provider: OidcProvider) -> None:
     token = oidc_provider.mint(oidc_provider.claims(scope="openid user/Task.r"))
     async with serving_secured(oidc_provider) as gateway, socket(gateway) as ws:
