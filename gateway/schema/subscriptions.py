@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Annotated
@@ -18,10 +19,10 @@ import strawberry
 from gateway.auth import LIST
 from gateway.changes import TaskChangeEvent
 from gateway.errors import UnauthenticatedError
-from gateway.fhir import Resource, format_instant
+from gateway.fhir import FhirError, Ref, Resource, format_instant, version_of
 from gateway.schema.arguments import argument_id
 from gateway.schema.change_filter import TaskChangeFilter, change_matcher
-from gateway.schema.context import Info
+from gateway.schema.context import Context, Info
 from gateway.schema.licensure_screen import licensure_screen
 from gateway.schema.queue_owner import (
     PractitionerArgument,
@@ -128,7 +129,27 @@ async def _changes(info: Info) -> AsyncGenerator[TaskChangeEvent, None]:
             # Each change is resolved with empty loader caches: nothing read for one change is
             # served, stale, for a later one.
             ctx.loaders.clear()
+            if ctx.settings.effective_fhir_auth == "passthrough":
+                shown = await _as_the_server_shows_it(ctx, event)
+                if shown is None:
+                    continue
+                event = shown
             yield event
+
+
+async def _as_the_server_shows_it(ctx: Context, event: TaskChangeEvent) -> TaskChangeEvent | None:
+    """Under passthrough the FHIR server decides what each caller may read, so a change is read
+    again with the subscriber's own token: delivered as the server shows that version to it, or
+    not at all (refused, gone, or already superseded: a later change follows)."""
+    if event.task is None:
+        return None
+    try:
+        task = await ctx.fhir.read(Ref("Task", event.task_id))
+    except FhirError:
+        return None
+    if version_of(task) != event.version_id:
+        return None
+    return replace(event, task=task)
 
 
 @strawberry.type(description="Live updates: Task changes as they are committed.")

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from gateway.changes import TaskChangeEvent
 from gateway.config import Settings
 from tests.conftest import running_gateway
+from tests.e2e.live_server import serving, socket
 from tests.fhir_servers import RecordingFhir, running_fhir
 from tests.oidc_provider import OidcProvider
 
@@ -153,3 +156,58 @@ async def test_readyz_with_the_gateways_own_credentials_fails_when_they_are_refu
         503,
         {"status": "unavailable", "code": "UPSTREAM_ERROR", **poller_off},
     )
+
+
+async def test_a_subscriber_gets_a_change_only_as_the_fhir_server_shows_it_to_its_token(
+    oidc_provider: OidcProvider, foreign: RecordingFhir
+) -> None:
+    alice = oidc_provider.mint(oidc_provider.claims(sub="alice"))
+    bob = oidc_provider.mint(oidc_provider.claims(sub="bob", fhirUser="Practitioner/p2"))
+
+    def task(version: str, status: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Task",
+            "id": "t1",
+            "status": status,
+            "intent": "order",
+            "meta": {"versionId": version},
+        }
+
+    shown = {"version": "1", "status": "ready"}
+
+    def answer(path: str, authorization: str | None) -> tuple[int, Any]:
+        # The server's own access policy: bob may read t1 only from version 2 on.
+        if authorization == f"Bearer {bob}" and shown["version"] == "1":
+            return 403, {"resourceType": "OperationOutcome"}
+        return 200, task(shown["version"], shown["status"])
+
+    foreign.answer = answer
+    config = Settings(**settings(foreign, oidc_provider, fhir_auth="passthrough"))
+    query = "subscription { taskChanged { versionId task { status } } }"
+    now = datetime.now(UTC)
+    async with (
+        serving(config) as gateway,
+        socket(gateway) as alices,
+        socket(gateway) as bobs,
+    ):
+        for ws, token in ((alices, alice), (bobs, bob)):
+            assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
+            await ws.subscribe("1", query)
+        await gateway.subscribers(2)
+        # What the writer's token read; each subscriber is shown what the server shows it.
+        written = task("1", "in-progress")
+        gateway.runtime.changes.publish(TaskChangeEvent("t1", "1", "CREATED", written, now))
+        alices_first = await alices.receive()
+        shown.update(version="2", status="completed")
+        gateway.runtime.changes.publish(
+            TaskChangeEvent("t1", "2", "UPDATED", task("2", "in-progress"), now)
+        )
+        bobs_first = await bobs.receive()
+    assert alices_first["payload"]["data"]["taskChanged"] == {
+        "versionId": "1",
+        "task": {"status": "READY"},
+    }
+    assert bobs_first["payload"]["data"]["taskChanged"] == {
+        "versionId": "2",
+        "task": {"status": "COMPLETED"},
+    }
