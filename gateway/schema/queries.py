@@ -21,9 +21,8 @@ from gateway.schema.licensure_screen import PATIENT_INCLUDE, licensure_screen
 from gateway.schema.paging import check_first
 from gateway.schema.queue_owner import (
     PractitionerArgument,
-    callers_practitioner,
     practitioner_and_roles,
-    require_queue_scopes,
+    whose_queue,
 )
 from gateway.schema.resources import Resource, read_resource
 from gateway.schema.task import Task
@@ -113,11 +112,7 @@ class Query(CallerQueries, AnalyticsQueries):
     ) -> TaskConnection:
         first = check_first(first)
         ctx = info.context
-        require_queue_scopes(ctx.access)
-        if practitioner is None:
-            practitioner_id = await callers_practitioner(info)
-        else:
-            practitioner_id = argument_id(str(practitioner), "practitioner")
+        practitioner_id = await whose_queue(info, practitioner)
         profile = await ctx.profiles.get(ctx.fhir)
         profile.require("due-date", "taskQueue")
         person, roles = await practitioner_and_roles(info, practitioner_id)

@@ -9,6 +9,7 @@ import strawberry
 from gateway.auth import LIST, READ, Access
 from gateway.errors import BadUserInputError, NotFoundError
 from gateway.fhir import Ref, Resource, try_parse_reference
+from gateway.schema.arguments import argument_id
 from gateway.schema.context import Info
 
 # Whose queue taskQueue lists and taskQueueChanged follows.
@@ -24,6 +25,15 @@ def require_queue_scopes(access: Access) -> None:
     access.require("Task", LIST)
     access.require("PractitionerRole", LIST)
     access.require("Practitioner", READ)
+
+
+async def whose_queue(info: Info, practitioner: strawberry.ID | None) -> str:
+    """The practitioner id of the queue a caller asks for (its own when None), once the
+    caller's scopes allow reading a queue."""
+    require_queue_scopes(info.context.access)
+    if practitioner is None:
+        return await callers_practitioner(info)
+    return argument_id(str(practitioner), "practitioner")
 
 
 async def callers_practitioner(info: Info) -> str:

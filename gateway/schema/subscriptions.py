@@ -20,15 +20,13 @@ from gateway.auth import LIST
 from gateway.changes import TaskChangeEvent
 from gateway.errors import UnauthenticatedError
 from gateway.fhir import FhirError, Ref, Resource, format_instant, version_of
-from gateway.schema.arguments import argument_id
 from gateway.schema.change_filter import TaskChangeFilter, change_matcher
 from gateway.schema.context import Context, Info
 from gateway.schema.licensure_screen import licensure_screen
 from gateway.schema.queue_owner import (
     PractitionerArgument,
-    callers_practitioner,
     practitioner_and_roles,
-    require_queue_scopes,
+    whose_queue,
 )
 from gateway.schema.scalars import DateTime
 from gateway.schema.task import Task
@@ -203,11 +201,7 @@ class Subscription:
         practitioner: PractitionerArgument = None,
     ) -> AsyncGenerator[TaskChange, None]:
         ctx = info.context
-        require_queue_scopes(ctx.access)
-        if practitioner is None:
-            practitioner_id = await callers_practitioner(info)
-        else:
-            practitioner_id = argument_id(str(practitioner), "practitioner")
+        practitioner_id = await whose_queue(info, practitioner)
         person, roles = await practitioner_and_roles(info, practitioner_id)
         codings = role_codings(roles)
 
