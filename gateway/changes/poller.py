@@ -100,6 +100,20 @@ class ChangePoller:
 
     async def _poll(self, position: PollPosition) -> str:
         reading = await read_changes(self._fhir, position, history=await self._type_history())
+        # A slow read (up to its page cap) can outlast the lock: publish and save only while
+        # still holding it, else another replica polls meanwhile from the shared position.
+        try:
+            still = await self._lock.hold()
+        except REDIS_ERRORS:
+            reraise_cancellation()
+            self._note_redis_down()
+            still = "kept"  # nobody can take over while Redis is away
+        if still != "kept":
+            self._position = None  # re-read from the shared position when held again
+            if still == "standby":
+                self.state = "standby"
+                return "standby"
+            return "none"
         published = 0
         for observed in reading.observed:
             if position.admit(observed):

@@ -192,3 +192,37 @@ async def test_a_takeover_whose_position_read_fails_waits_rather_than_skipping(
     assert await second.poll_once() == "none"  # the shared position, read this time
     assert await second.poll_once() == "changes"
     assert [e.task_id for e in published] == ["missed-1", "missed-2"]
+
+
+class LockLostDuringRead:
+    """Held for the first polls, then taken by another replica while a poll reads."""
+
+    def __init__(self, answers: list[str]) -> None:
+        self.answers = answers
+
+    async def hold(self) -> str:
+        return self.answers.pop(0)
+
+    async def release(self) -> None:
+        pass
+
+
+async def test_a_poll_that_outlasts_its_lock_publishes_and_saves_nothing(
+    server: FakeServer,
+) -> None:
+    async def type_history() -> bool:
+        return False
+
+    positions = MemoryPositionStore()
+    hub = ChangeHub()
+    published: list[TaskChangeEvent] = []
+    hub.add_relay(published.append)
+    lock = LockLostDuringRead(["gained", "kept", "standby"])
+    poller = ChangePoller(hub, server.client(), type_history, positions, lock, interval=1.0)  # type: ignore[arg-type]
+    await poller.poll_once()
+    saved = await positions.load()
+    server.write("read-too-late", seconds=10)
+    assert await poller.poll_once() == "standby"
+    assert published == []
+    assert poller.state == "standby"
+    assert await positions.load() == saved  # the replica that holds the lock now goes on from here
