@@ -12,7 +12,7 @@ from typing import Literal
 from gateway.changes.fhir_reader import OVERLAP, newest, read_changes
 from gateway.changes.hub import ChangeHub
 from gateway.changes.poll_position import PollPosition, PositionStore
-from gateway.changes.poller_lock import PollerLock
+from gateway.changes.poller_lock import Holding, PollerLock
 from gateway.fhir import FhirClient, FhirError
 from gateway.redis_connection import REDIS_ERRORS, reraise_cancellation
 
@@ -72,19 +72,11 @@ class ChangePoller:
 
     async def poll_once(self) -> str:
         """One round; its outcome (for /metrics)."""
-        try:
-            holding = await self._lock.hold()
-        except REDIS_ERRORS:
-            reraise_cancellation()
-            self._note_redis_down()
-            if self.state != "active":
-                return "redis"
-            holding = "kept"  # nobody can take over while Redis is away
-        else:
-            self._note_redis_back()
+        holding = await self._hold()
+        if holding is None:
+            return "redis"
         if holding == "standby":
-            self.state, self._position = "standby", None
-            return "standby"
+            return self._stand_by()
         try:
             if holding == "gained" or self._position is None:
                 self._position = await self._start_position()
@@ -102,17 +94,11 @@ class ChangePoller:
         reading = await read_changes(self._fhir, position, history=await self._type_history())
         # A slow read (up to its page cap) can outlast the lock: publish and save only while
         # still holding it, else another replica polls meanwhile from the shared position.
-        try:
-            still = await self._lock.hold()
-        except REDIS_ERRORS:
-            reraise_cancellation()
-            self._note_redis_down()
-            still = "kept"  # nobody can take over while Redis is away
-        if still != "kept":
-            self._position = None  # re-read from the shared position when held again
-            if still == "standby":
-                self.state = "standby"
-                return "standby"
+        still = await self._hold()
+        if still == "standby":
+            return self._stand_by()
+        if still != "kept":  # lost and gained again: the shared position first, next poll
+            self._position = None
             return "none"
         published = 0
         for observed in reading.observed:
@@ -125,6 +111,22 @@ class ChangePoller:
             log.info("change poll stopped at its page cap: the next poll goes on from there")
             return "capped"
         return "changes" if published else "none"
+
+    async def _hold(self) -> Holding | None:
+        """The lock's answer. While Redis is away nobody can take over, so an active poller
+        keeps polling from its own position and any other waits (None)."""
+        try:
+            holding = await self._lock.hold()
+        except REDIS_ERRORS:
+            reraise_cancellation()
+            self._note_redis_down()
+            return "kept" if self.state == "active" else None
+        self._note_redis_back()
+        return holding
+
+    def _stand_by(self) -> str:
+        self.state, self._position = "standby", None
+        return "standby"
 
     async def _start_position(self) -> PollPosition | None:
         """The shared position; None when Redis could not say (the next poll asks again:
