@@ -75,16 +75,15 @@ class GatewayGraphQL(GraphQL[Context, None]):
             max_subscriptions_per_connection=None,
             allowed_origins=sorted(settings.cors_origins),
         )
+        # Public: SubscriptionSocket reaches the runtime through its view.
         self.runtime = runtime
-        self._runtime = runtime
-        self.connections = runtime.connections
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            if self.connections.full:
+            if self.runtime.connections.full:
                 await _turn_away(WebSocket(scope, receive, send))
                 return
-            with self.connections.held():
+            with self.runtime.connections.held():
                 await super().__call__(scope, receive, send)
             return
         if scope["type"] != "http":
@@ -104,7 +103,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         headers = dict(refused.headers)
         if response_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON:
             headers["Content-Type"] = SPEC_CONTENT_TYPE
-        return refusal(refused.error, refused.status, self._runtime.metrics, headers)
+        return refusal(refused.error, refused.status, self.runtime.metrics, headers)
 
     def encode_json(self, data: object) -> str | bytes:
         frame = next_frame(data) if isinstance(data, dict) else None
@@ -134,7 +133,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Strawberry's own page loads its scripts from a CDN; this one ships inside the package.
-        return graphiql_page(bearer=self._runtime.authenticator.enabled)
+        return graphiql_page(bearer=self.runtime.authenticator.enabled)
 
     async def parse_http_body(self, request: AsyncHTTPRequestAdapter) -> GraphQLRequest:
         body = await request.get_body() if request.method == "POST" else b""
@@ -163,7 +162,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         # A subscription over HTTP (multipart or graphql-sse): the same checks as any request.
         self._require_caller(request)
         try:
-            document = await self._runtime.documents.resolve(
+            document = await self.runtime.documents.resolve(
                 request_data.query,
                 request_data.extensions,
                 getattr(request_data, "document_id", None),
@@ -171,7 +170,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except GatewayError as exc:
             error = GraphQLError(exc.message, extensions=exc.graphql_extensions())
             return ExecutionResult(data=None, errors=[error])
-        if self.connections.full:
+        if self.runtime.connections.full:
             retry = FULL_RETRY_AFTER_S
             raise RequestRefused(
                 ThrottledError(
@@ -196,12 +195,12 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return cast(SubscriptionExecutionResult, self._held(stream))
 
     async def _held(self, stream: SubscriptionExecutionResult) -> AsyncGenerator[Any, None]:
-        with self.connections.held():
+        with self.runtime.connections.held():
             async for result in stream:
                 yield result
 
     def _require_caller(self, request: Request) -> None:
-        if self._runtime.authenticator.enabled and caller_of(request.scope).anonymous:
+        if self.runtime.authenticator.enabled and caller_of(request.scope).anonymous:
             # Authentication lets a browser's page GET through without a token; an operation
             # named by hash or id in such a GET is still an operation and needs one.
             raise RequestRefused(
@@ -213,7 +212,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Authenticates a WebSocket: the connection_init payload's Authorization, else the
         upgrade request's (checked by Authentication); any failure closes it with 4403."""
-        runtime = self._runtime
+        runtime = self.runtime
         authorization = _authorization(context.connection_params or {})
         if authorization is not None:
             try:
@@ -229,7 +228,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return cast(UnsetType, UNSET)
 
     def _access(self, caller: Caller) -> Access:
-        runtime = self._runtime
+        runtime = self.runtime
         return Access(
             caller=caller,
             require_scopes=runtime.settings.auth_require_scopes,
@@ -249,14 +248,14 @@ class GatewayGraphQL(GraphQL[Context, None]):
         self._require_caller(request)
         document_id = getattr(request_data, "document_id", None)
         try:
-            document = await self._runtime.documents.resolve(
+            document = await self.runtime.documents.resolve(
                 request_data.query, request_data.extensions, document_id
             )
         except GatewayError as exc:
             error = GraphQLError(exc.message, extensions=exc.graphql_extensions())
             return ExecutionResult(data=None, errors=[error])
         method = request_adapter.method
-        if method == "GET" and self._runtime.settings.production and not document.persisted:
+        if method == "GET" and self.runtime.settings.production and not document.persisted:
             raise RequestRefused(
                 "In production GET runs only persisted queries: POST the document",
                 405,
@@ -280,8 +279,8 @@ class GatewayGraphQL(GraphQL[Context, None]):
         except CannotGetOperationTypeError as exc:
             raise RequestRefused(exc.as_http_error_reason()) from exc
         if document.register is not None and not _is_request_error(result):
-            await self._runtime.documents.store.put(document.register, document.query)
-        if method == "GET" and self._runtime.authenticator.enabled:
+            await self.runtime.documents.store.put(document.register, document.query)
+        if method == "GET" and self.runtime.authenticator.enabled:
             # A caller's data must not be kept by a shared cache (a CDN) keyed on the URL.
             sub_response.headers["Cache-Control"] = "private, no-store"
         return result
@@ -294,7 +293,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
             result.errors = [shape_error(error) for error in result.errors]
             for error in result.errors:
                 code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
-                self._runtime.metrics.count_error(str(code))
+                self.runtime.metrics.count_error(str(code))
         response = await super().process_result(request, result)
         accepted = response_media_type(request.headers.get("accept"))
         if accepted == GRAPHQL_RESPONSE_JSON and _is_request_error(result):
@@ -321,7 +320,7 @@ class GatewayGraphQL(GraphQL[Context, None]):
         return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        runtime = self._runtime
+        runtime = self.runtime
         access = self._access(caller_of(request.scope))
         fhir = runtime.fhir
         if runtime.settings.effective_fhir_auth == "passthrough":
