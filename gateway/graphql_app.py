@@ -37,7 +37,7 @@ from gateway.http import GRAPHQL_RESPONSE_JSON, GraphQLRequest, read_request, re
 from gateway.limits import CONNECTION_INIT_TIMEOUT_S, FULL_RETRY_AFTER_S
 from gateway.loaders import Loaders
 from gateway.metrics import Metrics
-from gateway.refusals import RequestRefused, refusal
+from gateway.refusals import RequestRefused, close_websocket, refusal
 from gateway.runtime import Runtime
 from gateway.schema import build_schema
 from gateway.schema.context import Context
@@ -81,7 +81,9 @@ class GatewayGraphQL(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             if self.runtime.connections.full:
-                await _turn_away(WebSocket(scope, receive, send))
+                # 1013: try again later (on another replica).
+                reason = "This process holds all the connections it may"
+                await close_websocket(scope, receive, send, FELL_BEHIND, reason)
                 return
             with self.runtime.connections.held():
                 await super().__call__(scope, receive, send)
@@ -345,15 +347,6 @@ def _authorization(params: Mapping[str, object]) -> str | None:
         if key.lower() == "authorization":
             return value if isinstance(value, str) else ""
     return None
-
-
-async def _turn_away(websocket: WebSocket) -> None:
-    """A full process closes a new WebSocket with 1013 (try again later), after accepting it
-    so that the client sees the code rather than a failed handshake."""
-    offered = websocket.scope.get("subprotocols") or []
-    chosen = GRAPHQL_TRANSPORT_WS_PROTOCOL if GRAPHQL_TRANSPORT_WS_PROTOCOL in offered else None
-    await websocket.accept(subprotocol=chosen)
-    await websocket.close(FELL_BEHIND, "This process holds all the connections it may")
 
 
 def _is_request_error(result: ExecutionResult) -> bool:

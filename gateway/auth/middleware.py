@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
-from starlette.websockets import WebSocket
 
 from gateway.auth.authenticator import Authenticator
 from gateway.auth.caller import ANONYMOUS, Caller
 from gateway.errors import ForbiddenError, GatewayError, UnauthenticatedError
 from gateway.metrics import Metrics
-from gateway.refusals import refusal
+from gateway.refusals import close_websocket, refusal
 
 CALLER_KEY = "caller"
 
@@ -87,10 +86,7 @@ class Authentication:
             except GatewayError:
                 caller = None
             if caller is None or (caller.patient is not None and not self.patients_allowed):
-                websocket = WebSocket(scope, receive, send)
-                offered = scope.get("subprotocols") or []
-                await websocket.accept(subprotocol=offered[0] if offered else None)
-                await websocket.close(4403, "Forbidden")
+                await close_websocket(scope, receive, send, 4403, "Forbidden")
                 return
             scope.setdefault("state", {})[CALLER_KEY] = caller
         await self.app(scope, receive, send)
